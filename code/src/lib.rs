@@ -1,0 +1,47 @@
+//! The runtime of Lesson 11: a small, single-threaded async runtime on mio,
+//! with async TCP streams and the `AsyncRead`/`AsyncWrite` helpers.
+//!
+//! The modules follow the book:
+//! - [`reactor`] — registers sockets, stores wakers, waits for events;
+//! - [`executor`] — runs tasks from a FIFO queue: [`block_on`], [`spawn`];
+//! - [`net`] — [`AsyncTcpStream`] and [`AsyncTcpListener`];
+//! - [`io`] — the `AsyncRead`/`AsyncWrite` traits, `read_exact`,
+//!   `write_all`, `copy`;
+//! - [`time`] — `sleep` and `timeout`;
+//! - [`trace`] — watch the runtime work, line by line;
+//! - [`testing`] — bounded runs for tests.
+//!
+//! ```
+//! use code::io::{read_exact, write_all};
+//! use code::net::{AsyncTcpListener, AsyncTcpStream};
+//!
+//! let echoed = code::block_on(async {
+//!     let listener = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+//!     let addr = listener.local_addr()?;
+//!     code::spawn(async move {
+//!         let (mut conn, _) = listener.accept().await?;
+//!         let mut buf = [0; 5];
+//!         read_exact(&mut conn, &mut buf).await?;
+//!         write_all(&mut conn, &buf).await
+//!     });
+//!     let mut client = AsyncTcpStream::connect(addr).await?;
+//!     write_all(&mut client, b"hello").await?;
+//!     let mut reply = [0; 5];
+//!     read_exact(&mut client, &mut reply).await?;
+//!     Ok::<_, std::io::Error>(reply)
+//! })
+//! .unwrap();
+//! assert_eq!(&echoed, b"hello");
+//! ```
+
+pub mod reactor;
+pub mod executor;
+pub mod net;
+pub mod io;
+pub mod time;
+pub mod trace;
+pub mod testing;
+mod interop;
+
+pub use executor::{JoinHandle, block_on, spawn};
+pub use reactor::reactor;

@@ -1,0 +1,296 @@
+//! Async TCP: [`AsyncTcpStream`] and [`AsyncTcpListener`].
+//!
+//! Both wrap a non-blocking mio socket and a reactor token, and every
+//! operation follows the readiness pattern:
+//!
+//! 1. **try** the operation on the non-blocking socket;
+//! 2. it succeeded or failed for real: return `Poll::Ready`;
+//! 3. it returned `WouldBlock`: **register** the task's waker with the
+//!    reactor for that direction;
+//! 4. return `Poll::Pending`. The reactor wakes the task when the socket is
+//!    ready, the executor polls it again, and we are back at step 1.
+//!
+//! Methods take `&self`, like `std::net::TcpStream`'s `Read for &TcpStream`:
+//! one task may read while another writes the same stream (share it with an
+//! `Rc`). The reactor keeps one waker slot per direction, so the two never
+//! disturb each other. Two tasks reading the same stream at once is not
+//! supported: they would take turns in the single read slot.
+
+use std::future::Future;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use mio::{Interest, Token};
+
+use crate::reactor::{Direction, Reactor, reactor};
+use crate::trace;
+
+/// A TCP connection whose reads and writes are futures.
+#[derive(Debug)]
+pub struct AsyncTcpStream {
+    /// The socket, in non-blocking mode (every mio socket is).
+    inner: mio::net::TcpStream,
+    /// How the reactor knows this socket: events for it carry this token.
+    token: Token,
+    /// The reactor the socket is registered with. Holding it (rather than
+    /// looking it up) lets `Drop` deregister, and keeps the stream on the
+    /// thread that owns that reactor (`Rc` is not `Send`).
+    reactor: Rc<Reactor>,
+}
+
+impl AsyncTcpStream {
+    /// Registers a connected (or connecting) mio stream with this thread's
+    /// reactor, for reading **and** writing: a stream registered for reading
+    /// only never wakes a writer that got `WouldBlock`.
+    pub fn from_mio(mut inner: mio::net::TcpStream) -> io::Result<AsyncTcpStream> {
+        let reactor = reactor();
+        let token = reactor.register(&mut inner, Interest::READABLE | Interest::WRITABLE)?;
+        Ok(AsyncTcpStream {
+            inner,
+            token,
+            reactor,
+        })
+    }
+
+    /// Takes over a connected `std` stream (it is switched to non-blocking).
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<AsyncTcpStream> {
+        stream.set_nonblocking(true)?;
+        AsyncTcpStream::from_mio(mio::net::TcpStream::from_std(stream))
+    }
+
+    /// Opens a connection to `addr`.
+    ///
+    /// The connect starts at once and finishes in the background; the
+    /// returned future completes when the socket is connected (it becomes
+    /// writable) or the attempt failed.
+    pub async fn connect(addr: SocketAddr) -> io::Result<AsyncTcpStream> {
+        let stream = AsyncTcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        std::future::poll_fn(|cx| stream.poll_connected(cx)).await?;
+        Ok(stream)
+    }
+
+    /// The readiness pattern for a connect in progress: try (is it
+    /// connected?), and wait for writability if it is not yet.
+    fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Some(err) = self.inner.take_error()? {
+            return Poll::Ready(Err(err));
+        }
+        match self.inner.peer_addr() {
+            Ok(_) => Poll::Ready(Ok(())),
+            // Still connecting: the connect's `WouldBlock`.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                self.reactor
+                    .set_waker(self.token, Direction::Write, cx.waker());
+                Poll::Pending
+            }
+            Err(e) => Poll::Ready(Err(e)),
+        }
+    }
+
+    // ANCHOR: poll_read
+    /// Reads into `buf`: `Ready(Ok(n))` with `n > 0` bytes read, `Ready(Ok(0))`
+    /// at end of stream (or if `buf` is empty), `Ready(Err(_))` on an error,
+    /// or `Pending` after storing the waker, to be polled again when data
+    /// arrives.
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        // 1. Try. The socket is non-blocking, so this returns at once.
+        match (&self.inner).read(buf) {
+            // 2. Data (or EOF, n == 0): done.
+            Ok(n) => {
+                trace::emit(|| format!("net: token {} read -> Ok({n})", self.token.0));
+                Poll::Ready(Ok(n))
+            }
+            // 3. Not ready: leave our waker with the reactor...
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                trace::emit(|| format!("net: token {} read -> WouldBlock", self.token.0));
+                self.reactor
+                    .set_waker(self.token, Direction::Read, cx.waker());
+                // 4. ...and let the executor run something else.
+                Poll::Pending
+            }
+            // A real error (including `Interrupted`, which the caller retries).
+            Err(e) => Poll::Ready(Err(e)),
+        }
+    }
+    // ANCHOR_END: poll_read
+
+    // ANCHOR: poll_write
+    /// Writes some of `buf`: `Ready(Ok(n))` with the number of bytes the
+    /// kernel accepted (often fewer than `buf.len()`), `Ready(Err(_))`, or
+    /// `Pending` after storing the waker, to be polled again when the socket
+    /// has room.
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match (&self.inner).write(buf) {
+            Ok(n) => {
+                trace::emit(|| format!("net: token {} write -> Ok({n})", self.token.0));
+                Poll::Ready(Ok(n))
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                trace::emit(|| format!("net: token {} write -> WouldBlock", self.token.0));
+                // The write slot, not the read slot: a reader parked on this
+                // stream keeps its own waker.
+                self.reactor
+                    .set_waker(self.token, Direction::Write, cx.waker());
+                Poll::Pending
+            }
+            Err(e) => Poll::Ready(Err(e)),
+        }
+    }
+    // ANCHOR_END: poll_write
+
+    // ANCHOR: read_method
+    /// Reads into `buf`; `.await` it for the number of bytes read (0 at EOF).
+    pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> ReadFuture<'a> {
+        ReadFuture { stream: self, buf }
+    }
+    // ANCHOR_END: read_method
+
+    /// Writes some of `buf`; `.await` it for the number of bytes written.
+    pub fn write<'a>(&'a self, buf: &'a [u8]) -> WriteFuture<'a> {
+        WriteFuture { stream: self, buf }
+    }
+
+    /// Shuts down the read half, the write half, or both. Shutting down
+    /// `Write` sends EOF to the peer once the data already written is sent.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.shutdown(how)
+    }
+
+    /// The address of the other end.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.peer_addr()
+    }
+
+    /// The address of this end.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+
+    /// Disables (or enables) Nagle's algorithm.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.inner.set_nodelay(nodelay)
+    }
+
+    /// The reactor token, for tracing and for tests.
+    pub fn token(&self) -> Token {
+        self.token
+    }
+}
+
+impl Drop for AsyncTcpStream {
+    fn drop(&mut self) {
+        // Forget the token's wakers and stop events for it. The socket itself
+        // is closed when `inner` drops, right after this.
+        let _ = self.reactor.deregister(&mut self.inner, self.token);
+    }
+}
+
+// ANCHOR: read_future
+/// The future returned by [`AsyncTcpStream::read`].
+///
+/// It holds no state of its own besides the borrow: each poll is a fresh
+/// try, so dropping it before it finishes loses no data.
+#[derive(Debug)]
+pub struct ReadFuture<'a> {
+    stream: &'a AsyncTcpStream,
+    buf: &'a mut [u8],
+}
+
+impl Future for ReadFuture<'_> {
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // `ReadFuture` is `Unpin` (it holds only references), so we may
+        // take `&mut` out of the pin.
+        let this = self.get_mut();
+        this.stream.poll_read(cx, this.buf)
+    }
+}
+// ANCHOR_END: read_future
+
+/// The future returned by [`AsyncTcpStream::write`].
+#[derive(Debug)]
+pub struct WriteFuture<'a> {
+    stream: &'a AsyncTcpStream,
+    buf: &'a [u8],
+}
+
+impl Future for WriteFuture<'_> {
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.stream.poll_write(cx, self.buf)
+    }
+}
+
+/// A TCP listening socket whose `accept` is a future.
+#[derive(Debug)]
+pub struct AsyncTcpListener {
+    inner: mio::net::TcpListener,
+    token: Token,
+    reactor: Rc<Reactor>,
+}
+
+impl AsyncTcpListener {
+    /// Binds to `addr`. Use `127.0.0.1:0` to let the OS pick a free port,
+    /// then [`local_addr`](Self::local_addr) to learn it.
+    pub fn bind(addr: SocketAddr) -> io::Result<AsyncTcpListener> {
+        let mut inner = mio::net::TcpListener::bind(addr)?;
+        let reactor = reactor();
+        // A listener only ever waits to read (a new connection is "readable").
+        let token = reactor.register(&mut inner, Interest::READABLE)?;
+        Ok(AsyncTcpListener {
+            inner,
+            token,
+            reactor,
+        })
+    }
+
+    // ANCHOR: poll_accept
+    /// Accepts a connection, registered with the reactor for reading and
+    /// writing, or stores the waker and returns `Pending` if none is waiting.
+    pub fn poll_accept(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(AsyncTcpStream, SocketAddr)>> {
+        match self.inner.accept() {
+            Ok((stream, addr)) => {
+                trace::emit(|| format!("net: listener token {} accepted a connection", self.token.0));
+                // `from_mio` registers READABLE | WRITABLE.
+                Poll::Ready(AsyncTcpStream::from_mio(stream).map(|s| (s, addr)))
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.reactor
+                    .set_waker(self.token, Direction::Read, cx.waker());
+                Poll::Pending
+            }
+            Err(e) => Poll::Ready(Err(e)),
+        }
+    }
+    // ANCHOR_END: poll_accept
+
+    /// Accepts the next connection; `.await` it for the stream and the
+    /// peer's address.
+    pub async fn accept(&self) -> io::Result<(AsyncTcpStream, SocketAddr)> {
+        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+
+    /// The reactor token, for tracing and for tests.
+    pub fn token(&self) -> Token {
+        self.token
+    }
+}
+
+impl Drop for AsyncTcpListener {
+    fn drop(&mut self) {
+        let _ = self.reactor.deregister(&mut self.inner, self.token);
+    }
+}
