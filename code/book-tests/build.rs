@@ -18,7 +18,10 @@ const SNIPPET_LIMIT_SECS: u64 = 30;
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let book = manifest.join("../../book").canonicalize().expect("book/ not found");
+    let book = manifest
+        .join("../../book")
+        .canonicalize()
+        .expect("book/ not found");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("book");
     println!("cargo:rerun-if-changed={}", book.display());
 
@@ -61,9 +64,13 @@ fn expand_includes(text: &str, dir: &Path, page: &Path) -> String {
     let mut result = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{#") {
-        let Some(len) = rest[start..].find("}}") else { break };
+        let Some(len) = rest[start..].find("}}") else {
+            break;
+        };
         let directive = &rest[start + 3..start + len];
-        let (kind, arg) = directive.split_once(char::is_whitespace).unwrap_or((directive, ""));
+        let (kind, arg) = directive
+            .split_once(char::is_whitespace)
+            .unwrap_or((directive, ""));
         result.push_str(&rest[..start]);
         if kind == "include" || kind == "rustdoc_include" {
             result.push_str(&include(arg.trim(), dir, page));
@@ -81,13 +88,17 @@ fn include(arg: &str, dir: &Path, page: &Path) -> String {
     let mut parts = arg.splitn(2, ':');
     let file = dir.join(parts.next().unwrap());
     println!("cargo:rerun-if-changed={}", file.display());
-    let content = fs::read_to_string(&file).unwrap_or_else(|e| {
-        panic!("{}: cannot include {}: {e}", page.display(), file.display())
-    });
+    let content = fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("{}: cannot include {}: {e}", page.display(), file.display()));
     let lines: Vec<&str> = content.lines().collect();
     let selected: Vec<&str> = match parts.next() {
         None => lines,
-        Some(range) if range.chars().next().is_some_and(|c| c.is_ascii_digit() || c == ':') => {
+        Some(range)
+            if range
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit() || c == ':') =>
+        {
             let (from, to) = range.split_once(':').unwrap_or((range, range));
             let from = from.parse::<usize>().map_or(0, |n| n.saturating_sub(1));
             let to = to.parse::<usize>().unwrap_or(lines.len()).min(lines.len());
@@ -96,9 +107,12 @@ fn include(arg: &str, dir: &Path, page: &Path) -> String {
         Some(anchor) => {
             let begin = format!("ANCHOR: {anchor}");
             let end = format!("ANCHOR_END: {anchor}");
-            let first = lines.iter().position(|l| l.trim_end().ends_with(&begin)).unwrap_or_else(|| {
-                panic!("{}: no `{begin}` in {}", page.display(), file.display())
-            });
+            let first = lines
+                .iter()
+                .position(|l| l.trim_end().ends_with(&begin))
+                .unwrap_or_else(|| {
+                    panic!("{}: no `{begin}` in {}", page.display(), file.display())
+                });
             let last = lines[first..]
                 .iter()
                 .position(|l| l.trim_end().ends_with(&end))
@@ -108,7 +122,10 @@ fn include(arg: &str, dir: &Path, page: &Path) -> String {
         }
     };
     let mut out = String::new();
-    for line in selected.iter().filter(|l| !l.contains("ANCHOR:") && !l.contains("ANCHOR_END:")) {
+    for line in selected
+        .iter()
+        .filter(|l| !l.contains("ANCHOR:") && !l.contains("ANCHOR_END:"))
+    {
         out.push_str(line);
         out.push('\n');
     }
@@ -143,7 +160,10 @@ fn prepare_blocks(text: &str, page: &Path) -> String {
             continue;
         }
         writeln!(out, "```{info}").unwrap();
-        out.push_str(&guarded(&body, &format!("{}:{}", page.display(), number + 1)));
+        out.push_str(&guarded(
+            &body,
+            &format!("{}:{}", page.display(), number + 1),
+        ));
         out.push_str("```\n");
     }
     out
@@ -160,7 +180,9 @@ fn guarded(body: &[&str], place: &str) -> String {
             let signature_end = at + code[at..].find('{').expect("fn main without a body");
             let signature = code[at..signature_end].to_string();
             code.replace_range(at..at + "fn main".len(), "fn __book_main");
-            signature.split_once("->").map(|(_, t)| t.trim().to_string())
+            signature
+                .split_once("->")
+                .map(|(_, t)| t.trim().to_string())
         }
         None => {
             code = format!("fn __book_main() {{\n{code}\n}}");

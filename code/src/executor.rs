@@ -201,7 +201,8 @@ impl Executor {
                 main.scheduled.store(false, Ordering::Release);
                 let waker = Waker::from(Arc::clone(&main));
                 trace::emit(|| "executor: polling the main future".to_string());
-                if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
+                if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker))
+                {
                     trace::emit(|| "executor: the main future finished".to_string());
                     return output;
                 }
@@ -210,7 +211,9 @@ impl Executor {
 
             if !self.lock_queue().ready.is_empty() {
                 // More work is queued: only collect events that are already there.
-                reactor.wait(Some(Duration::ZERO)).expect("reactor wait failed");
+                reactor
+                    .wait(Some(Duration::ZERO))
+                    .expect("reactor wait failed");
                 continue;
             }
             self.check_for_deadlock(&main);
@@ -241,8 +244,8 @@ impl Executor {
     /// queue before its count went down, so this check cannot miss it.
     fn check_for_deadlock(&self, main: &Arc<TaskWaker>) {
         let tasks = self.tasks.borrow();
-        let held = Arc::strong_count(main) > 1
-            || tasks.values().any(|t| Arc::strong_count(&t.waker) > 1);
+        let held =
+            Arc::strong_count(main) > 1 || tasks.values().any(|t| Arc::strong_count(&t.waker) > 1);
         if held {
             return;
         }

@@ -22,7 +22,11 @@ impl futures_io::AsyncRead for AsyncTcpStream {
 }
 
 impl futures_io::AsyncWrite for AsyncTcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         AsyncTcpStream::poll_write(&self, cx, buf)
     }
 

@@ -135,7 +135,11 @@ where
 
 /// [`copy`] through a caller-provided buffer (its size is the most one read
 /// or write moves).
-pub async fn copy_with_buffer<R, W>(reader: &mut R, writer: &mut W, buf: &mut [u8]) -> io::Result<u64>
+pub async fn copy_with_buffer<R, W>(
+    reader: &mut R,
+    writer: &mut W,
+    buf: &mut [u8],
+) -> io::Result<u64>
 where
     R: AsyncRead + ?Sized,
     W: AsyncWrite + ?Sized,

@@ -34,14 +34,14 @@
 //! assert_eq!(&echoed, b"hello");
 //! ```
 
-pub mod reactor;
 pub mod executor;
-pub mod net;
+mod interop;
 pub mod io;
+pub mod net;
+pub mod reactor;
+pub mod testing;
 pub mod time;
 pub mod trace;
-pub mod testing;
-mod interop;
 
 pub use executor::{JoinHandle, block_on, spawn};
 pub use reactor::reactor;

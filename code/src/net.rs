@@ -258,7 +258,9 @@ impl AsyncTcpListener {
     ) -> Poll<io::Result<(AsyncTcpStream, SocketAddr)>> {
         match self.inner.accept() {
             Ok((stream, addr)) => {
-                trace::emit(|| format!("net: listener token {} accepted a connection", self.token.0));
+                trace::emit(|| {
+                    format!("net: listener token {} accepted a connection", self.token.0)
+                });
                 // `from_mio` registers READABLE | WRITABLE.
                 Poll::Ready(AsyncTcpStream::from_mio(stream).map(|s| (s, addr)))
             }

@@ -184,7 +184,11 @@ impl Reactor {
                  registered with {:?} only, so that event can never arrive and the task would \
                  wait forever. Register sockets with Interest::READABLE | Interest::WRITABLE.",
                 token.0,
-                if direction == Direction::Read { "readable" } else { "writable" },
+                if direction == Direction::Read {
+                    "readable"
+                } else {
+                    "writable"
+                },
                 slots.interest,
             );
         }
@@ -207,7 +211,9 @@ impl Reactor {
     pub(crate) fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         let id = self.next_timer.get();
         self.next_timer.set(id + 1);
-        self.timers.borrow_mut().insert((deadline, id), waker.clone());
+        self.timers
+            .borrow_mut()
+            .insert((deadline, id), waker.clone());
         (deadline, id)
     }
 
@@ -267,8 +273,16 @@ impl Reactor {
                 format!(
                     "reactor: event for token {}{}{}",
                     event.token().0,
-                    if event.is_readable() || event.is_read_closed() { " readable" } else { "" },
-                    if event.is_writable() || event.is_write_closed() { " writable" } else { "" },
+                    if event.is_readable() || event.is_read_closed() {
+                        " readable"
+                    } else {
+                        ""
+                    },
+                    if event.is_writable() || event.is_write_closed() {
+                        " writable"
+                    } else {
+                        ""
+                    },
                 )
             });
             // Errors and hang-ups wake both sides: the next try will see them.
