@@ -207,6 +207,12 @@ impl Reactor {
         trace::emit(|| format!("reactor: stored {direction:?} waker for token {}", token.0));
     }
 
+    /// How many sources are registered now (for tests and diagnostics: a
+    /// dropped socket must not leave its registration behind).
+    pub fn registered(&self) -> usize {
+        self.sources.borrow().len()
+    }
+
     /// Schedules `waker` to be woken at `deadline`; returns the timer's key.
     pub(crate) fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         let id = self.next_timer.get();
@@ -247,17 +253,17 @@ impl Reactor {
             (Some(t), Some(d)) => Some(t.min(d.saturating_duration_since(Instant::now()))),
         };
         let mut events = self.events.borrow_mut();
-        loop {
-            match self.poll.borrow_mut().poll(&mut events, timeout) {
-                Ok(()) => break,
-                // A signal interrupted epoll_wait: nothing went wrong, wait again.
-                // (Waiting the full timeout again is harmless: a late return
-                // only delays timers, and the caller loops anyway.)
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    trace::emit(|| "reactor: wait interrupted by a signal, retrying".to_string());
-                }
-                Err(e) => return Err(e),
+        match self.poll.borrow_mut().poll(&mut events, timeout) {
+            Ok(()) => {}
+            // A signal interrupted epoll_wait. Nothing went wrong: return as
+            // if no event came, and the caller waits again. (Retrying here
+            // with the same timeout would never end if signals keep coming
+            // faster than the timeout.)
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                trace::emit(|| "reactor: wait interrupted by a signal".to_string());
+                events.clear();
             }
+            Err(e) => return Err(e),
         }
         let mut sources = self.sources.borrow_mut();
         for event in events.iter() {
