@@ -58,8 +58,10 @@ fn markdown_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Expands `{{#include path}}`, `{{#include path:anchor}}` and
-/// `{{#include path:start:end}}` (also spelled `#rustdoc_include`), paths
-/// relative to the page, as mdBook does.
+/// `{{#include path:start:end}}`, paths relative to the page, as mdBook does.
+/// `{{#rustdoc_include path:anchor}}` is the same, except that the rest of the
+/// file is kept as hidden `# ` lines: the reader sees the anchor, the
+/// compiler sees the whole file.
 fn expand_includes(text: &str, dir: &Path, page: &Path) -> String {
     let mut result = String::new();
     let mut rest = text;
@@ -73,7 +75,7 @@ fn expand_includes(text: &str, dir: &Path, page: &Path) -> String {
             .unwrap_or((directive, ""));
         result.push_str(&rest[..start]);
         if kind == "include" || kind == "rustdoc_include" {
-            result.push_str(&include(arg.trim(), dir, page));
+            result.push_str(&include(arg.trim(), dir, page, kind == "rustdoc_include"));
         } else {
             // Not ours (e.g. {{#quiz}}): keep it.
             result.push_str(&rest[start..start + len + 2]);
@@ -84,15 +86,16 @@ fn expand_includes(text: &str, dir: &Path, page: &Path) -> String {
     result
 }
 
-fn include(arg: &str, dir: &Path, page: &Path) -> String {
+fn include(arg: &str, dir: &Path, page: &Path, hide_rest: bool) -> String {
     let mut parts = arg.splitn(2, ':');
     let file = dir.join(parts.next().unwrap());
     println!("cargo:rerun-if-changed={}", file.display());
     let content = fs::read_to_string(&file)
         .unwrap_or_else(|e| panic!("{}: cannot include {}: {e}", page.display(), file.display()));
     let lines: Vec<&str> = content.lines().collect();
-    let selected: Vec<&str> = match parts.next() {
-        None => lines,
+    // The part the reader sees, as a range of `lines`.
+    let (from, to) = match parts.next() {
+        None => (0, lines.len()),
         Some(range)
             if range
                 .chars()
@@ -102,7 +105,7 @@ fn include(arg: &str, dir: &Path, page: &Path) -> String {
             let (from, to) = range.split_once(':').unwrap_or((range, range));
             let from = from.parse::<usize>().map_or(0, |n| n.saturating_sub(1));
             let to = to.parse::<usize>().unwrap_or(lines.len()).min(lines.len());
-            lines[from..to].to_vec()
+            (from, to)
         }
         Some(anchor) => {
             let begin = format!("ANCHOR: {anchor}");
@@ -118,15 +121,22 @@ fn include(arg: &str, dir: &Path, page: &Path) -> String {
                 .position(|l| l.trim_end().ends_with(&end))
                 .map(|n| first + n)
                 .unwrap_or_else(|| panic!("{}: no `{end}` in {}", page.display(), file.display()));
-            lines[first + 1..last].to_vec()
+            (first + 1, last)
         }
     };
     let mut out = String::new();
-    for line in selected
-        .iter()
-        .filter(|l| !l.contains("ANCHOR:") && !l.contains("ANCHOR_END:"))
-    {
-        out.push_str(line);
+    for (number, line) in lines.iter().enumerate() {
+        if line.contains("ANCHOR:") || line.contains("ANCHOR_END:") {
+            continue;
+        }
+        if (from..to).contains(&number) {
+            out.push_str(line);
+        } else if hide_rest {
+            out.push_str("# ");
+            out.push_str(line);
+        } else {
+            continue;
+        }
         out.push('\n');
     }
     // The directive sits on its own line; its newline follows.
