@@ -96,6 +96,11 @@ impl AsyncTcpStream {
     /// or `Pending` after storing the waker, to be polled again when data
     /// arrives.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            // Nothing to read into. The kernel may answer `WouldBlock` to an
+            // empty read, and waiting for data we could not take would be odd.
+            return Poll::Ready(Ok(0));
+        }
         // 1. Try. The socket is non-blocking, so this returns at once.
         match (&self.inner).read(buf) {
             // 2. Data (or EOF, n == 0): done.
@@ -123,6 +128,9 @@ impl AsyncTcpStream {
     /// `Pending` after storing the waker, to be polled again when the socket
     /// has room.
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0)); // as `poll_read`: no I/O for nothing
+        }
         match (&self.inner).write(buf) {
             Ok(n) => {
                 trace::emit(|| format!("net: token {} write -> Ok({n})", self.token.0));
