@@ -242,6 +242,10 @@ impl Executor {
     /// timer, a `JoinHandle`, another thread). Counts are read before the
     /// queue: a thread that wakes and then drops its waker has pushed to the
     /// queue before its count went down, so this check cannot miss it.
+    ///
+    /// It sees that a waker is kept, not who keeps it: a task awaiting the
+    /// `JoinHandle` of a stuck task keeps its waker in that handle, so such a
+    /// hang is not reported here (tests bound their time for that reason).
     fn check_for_deadlock(&self, main: &Arc<TaskWaker>) {
         let tasks = self.tasks.borrow();
         let held =
