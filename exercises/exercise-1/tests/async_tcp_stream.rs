@@ -1,0 +1,298 @@
+//! The tests of exercise 1 (solution-1 runs this same file).
+//!
+//! Each test runs on its own thread under `code::testing::within`, so an
+//! unfinished or wrong stream fails in seconds with a hint instead of hanging.
+
+use std::io;
+use std::net::Shutdown;
+use std::rc::Rc;
+use std::time::Duration;
+
+use code::testing::within;
+use exercise_1::AsyncTcpStream;
+
+/// Enough for every test here, with room for a slow machine.
+const LIMIT: Duration = Duration::from_secs(5);
+
+/// A connected pair of blocking `std` streams: (client, server).
+fn connected_pair() -> (std::net::TcpStream, std::net::TcpStream) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).expect("connect");
+    let (server, _) = listener.accept().expect("accept");
+    (client, server)
+}
+
+/// `AsyncTcpStream::from_std`, failing the test with a readable message.
+fn wrap(stream: std::net::TcpStream) -> AsyncTcpStream {
+    AsyncTcpStream::from_std(stream)
+        .unwrap_or_else(|e| panic!("AsyncTcpStream::from_std returned an error: {e}"))
+}
+
+/// What a failed read or write most likely means.
+fn explain(op: &str, e: io::Error) -> String {
+    if e.kind() == io::ErrorKind::WouldBlock {
+        format!(
+            "{op} returned Err(WouldBlock). WouldBlock is not a failure, it means \"not ready \
+             yet\": store cx.waker() with the reactor and return Poll::Pending"
+        )
+    } else {
+        format!("{op} returned an unexpected error: {e}")
+    }
+}
+
+async fn read_some(stream: &AsyncTcpStream, buf: &mut [u8]) -> usize {
+    match stream.read(buf).await {
+        Ok(n) => n,
+        Err(e) => panic!("{}", explain("read()", e)),
+    }
+}
+
+async fn write_some(stream: &AsyncTcpStream, buf: &[u8]) -> usize {
+    match stream.write(buf).await {
+        Ok(0) if !buf.is_empty() => panic!("write() wrote 0 bytes of a non-empty buffer"),
+        Ok(n) => n,
+        Err(e) => panic!("{}", explain("write()", e)),
+    }
+}
+
+/// Writes all of `data` with the stream's own `write()`.
+async fn send_all(stream: &AsyncTcpStream, mut data: &[u8]) {
+    while !data.is_empty() {
+        let n = write_some(stream, data).await;
+        data = &data[n..];
+    }
+}
+
+/// Reads exactly `len` bytes with the stream's own `read()`.
+async fn receive(stream: &AsyncTcpStream, len: usize) -> Vec<u8> {
+    let mut received = vec![0; len];
+    let mut filled = 0;
+    while filled < len {
+        let n = read_some(stream, &mut received[filled..]).await;
+        assert!(
+            n > 0,
+            "read() returned 0 (end of stream) after {filled} of {len} bytes, but the peer \
+             had not closed the connection"
+        );
+        filled += n;
+    }
+    received
+}
+
+/// Bytes that show where a lost or repeated chunk happened.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+#[test]
+fn from_std_registers_for_reading_and_writing() {
+    let (_, lines) = within(LIMIT, "from_std did not return", || {
+        code::trace::capture(|| {
+            let (client, _server) = connected_pair();
+            drop(wrap(client));
+        })
+    });
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("reactor: registered token") && l.ends_with("READABLE | WRITABLE")),
+        "from_std must register the socket with code::reactor() for \
+         Interest::READABLE | Interest::WRITABLE (a stream registered for reading only can \
+         never wake a writer). The reactor saw: {lines:?}"
+    );
+}
+
+#[test]
+fn echo_round_trip() {
+    let echoed = within(
+        LIMIT,
+        "the echo round trip did not finish: a task that got WouldBlock was never woken \
+         (is cx.waker() stored with reactor().set_waker(token, direction, waker)?)",
+        || {
+            code::block_on(async {
+                let (client, server) = connected_pair();
+                let (client, server) = (wrap(client), wrap(server));
+                // The echo server: a task that sends back whatever arrives.
+                code::spawn(async move {
+                    let mut buf = [0; 1024];
+                    loop {
+                        let n = read_some(&server, &mut buf).await;
+                        if n == 0 {
+                            break;
+                        }
+                        send_all(&server, &buf[..n]).await;
+                    }
+                });
+                let message = b"hello, echo";
+                send_all(&client, message).await;
+                receive(&client, message.len()).await
+            })
+        },
+    );
+    assert_eq!(echoed, b"hello, echo", "the echo came back different");
+}
+
+#[test]
+fn read_waits_until_data_arrives() {
+    let received = within(
+        LIMIT,
+        "the reader was never woken after the data arrived: when the read returns \
+         WouldBlock, poll_read must store cx.waker() with \
+         reactor().set_waker(token, Direction::Read, waker)",
+        || {
+            code::block_on(async {
+                let (client, server) = connected_pair();
+                let server = wrap(server);
+                // The read starts first and must wait: nothing was sent yet.
+                let reader = code::spawn(async move {
+                    let mut buf = [0; 64];
+                    let n = read_some(&server, &mut buf).await;
+                    buf[..n].to_vec()
+                });
+                code::time::sleep(Duration::from_millis(50)).await;
+                use std::io::Write;
+                (&client).write_all(b"late data").unwrap();
+                reader.await
+            })
+        },
+    );
+    assert_eq!(received, b"late data");
+}
+
+#[test]
+fn writer_is_woken_when_the_socket_has_room_again() {
+    // More than any socket buffer on loopback holds, so the writer must get
+    // WouldBlock, wait, and be woken once the reader has made room.
+    const LEN: usize = 16 << 20;
+    let (received, lines) = within(
+        LIMIT,
+        "the writer was never woken after WouldBlock: is the stream registered with \
+         Interest::WRITABLE, and does poll_write store the waker with Direction::Write?",
+        || {
+            code::trace::capture(|| {
+                code::block_on(async {
+                    let (client, server) = connected_pair();
+                    let (client, server) = (wrap(client), wrap(server));
+                    let data = pattern(LEN);
+                    let writer = code::spawn(async move { send_all(&client, &data).await });
+                    // A slow start: the writer fills the socket buffers first.
+                    code::time::sleep(Duration::from_millis(50)).await;
+                    let received = receive(&server, LEN).await;
+                    writer.await;
+                    received
+                })
+            })
+        },
+    );
+    assert!(
+        received == pattern(LEN),
+        "the reader got {} bytes that differ from what was written",
+        received.len()
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("reactor: stored Write waker")),
+        "the writer filled the socket but never left a waker for Direction::Write with the \
+         reactor: on WouldBlock, poll_write must call \
+         reactor().set_waker(token, Direction::Write, cx.waker()) and return Pending \
+         (waking itself at once instead keeps the thread busy)"
+    );
+}
+
+#[test]
+fn a_reader_and_a_writer_share_one_stream() {
+    // One task reads while another writes the same stream, through an `Rc`:
+    // each must be woken for its own direction.
+    const LEN: usize = 4 << 20;
+    let echoed = within(
+        LIMIT,
+        "a task reading and a task writing the same stream did not finish: each must store \
+         its waker for its own direction (Direction::Read in poll_read, Direction::Write in \
+         poll_write)",
+        || {
+            code::block_on(async {
+                let (client, server) = connected_pair();
+                let client = Rc::new(wrap(client));
+                let server = wrap(server);
+                code::spawn(async move {
+                    let mut buf = vec![0; 64 * 1024];
+                    loop {
+                        let n = read_some(&server, &mut buf).await;
+                        if n == 0 {
+                            break;
+                        }
+                        send_all(&server, &buf[..n]).await;
+                    }
+                });
+                let writer = {
+                    let client = Rc::clone(&client);
+                    code::spawn(async move { send_all(&client, &pattern(LEN)).await })
+                };
+                let echoed = receive(&client, LEN).await;
+                writer.await;
+                echoed
+            })
+        },
+    );
+    assert!(
+        echoed == pattern(LEN),
+        "the echoed bytes differ from the bytes written"
+    );
+}
+
+#[test]
+fn read_returns_zero_at_end_of_stream() {
+    let reads = within(
+        LIMIT,
+        "read() did not return after the peer closed the connection: a read of 0 bytes means \
+         end of stream and must be returned as Ready(Ok(0)), not waited on",
+        || {
+            code::block_on(async {
+                let (client, server) = connected_pair();
+                let server = wrap(server);
+                use std::io::Write;
+                (&client).write_all(b"bye").unwrap();
+                client.shutdown(Shutdown::Write).unwrap();
+                let mut reads = Vec::new();
+                let mut buf = [0; 16];
+                loop {
+                    let n = read_some(&server, &mut buf).await;
+                    reads.push(buf[..n].to_vec());
+                    if n == 0 {
+                        return reads;
+                    }
+                }
+            })
+        },
+    );
+    assert_eq!(
+        reads.concat(),
+        b"bye",
+        "the bytes before the end of stream got lost"
+    );
+}
+
+#[test]
+fn a_write_error_is_returned() {
+    let result = within(
+        LIMIT,
+        "write() did not return after the stream's write half was shut down: a real error \
+         (not WouldBlock) must be returned as Ready(Err(e)), not waited on",
+        || {
+            code::block_on(async {
+                let (client, _server) = connected_pair();
+                let client = wrap(client);
+                client.shutdown(Shutdown::Write).unwrap();
+                client.write(b"too late").await
+            })
+        },
+    );
+    let error = result.expect_err(
+        "write() after shutdown(Write) returned Ok: it must pass on the socket's error",
+    );
+    assert_ne!(
+        error.kind(),
+        io::ErrorKind::WouldBlock,
+        "{}",
+        explain("write()", error)
+    );
+}
