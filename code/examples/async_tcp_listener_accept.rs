@@ -1,0 +1,76 @@
+//! `AsyncTcpListener`: accept connections and serve each in its own task.
+//! Each connection is sent far more than the socket buffers hold, so the
+//! server's writes hit `WouldBlock` and wait for write readiness, which only
+//! works because accepted streams are registered for reading AND writing.
+//! Chapter "AsyncTcpListener".
+//!
+//! `cargo run -p code --example async_tcp_listener_accept`
+
+use std::io;
+
+use code::io::{read_exact, write_all};
+use code::net::{AsyncTcpListener, AsyncTcpStream};
+
+/// More than loopback socket buffers hold, so writes must wait.
+const REPLY_BYTES: usize = 8 * 1024 * 1024;
+const CLIENTS: usize = 2;
+
+fn main() {
+    print!("{}", run());
+}
+
+// ANCHOR: run
+pub fn run() -> String {
+    let (result, trace) = code::trace::capture(|| {
+        code::block_on(async {
+            let listener = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+            let addr = listener.local_addr()?;
+
+            // The server: one task per accepted connection.
+            code::spawn(async move {
+                for _ in 0..CLIENTS {
+                    let (conn, _peer) = listener.accept().await?;
+                    code::spawn(async move {
+                        let reply = vec![b'x'; REPLY_BYTES];
+                        write_all(&mut &conn, &reply).await
+                    });
+                }
+                Ok::<_, io::Error>(())
+            });
+
+            // The clients, each in its own task, reading the whole reply.
+            let mut clients = Vec::new();
+            for _ in 0..CLIENTS {
+                clients.push(code::spawn(async move {
+                    let stream = AsyncTcpStream::connect(addr).await?;
+                    let mut reply = vec![0; REPLY_BYTES];
+                    read_exact(&mut &stream, &mut reply).await?;
+                    Ok::<_, io::Error>(reply.len())
+                }));
+            }
+            let mut lengths = Vec::new();
+            for client in clients {
+                lengths.push(client.await?);
+            }
+            Ok::<_, io::Error>(lengths)
+        })
+    });
+    let lengths = result.expect("the server or a client failed");
+
+    let count = |what: &str| trace.iter().filter(|l| l.contains(what)).count();
+    let mut out = String::new();
+    out += &format!("connections accepted: {}\n", count("accepted a connection"));
+    for (i, len) in lengths.iter().enumerate() {
+        out += &format!("client {}: read {len} bytes\n", i + 1);
+    }
+    out += &format!(
+        "server writes that waited for write readiness and were woken: {}\n",
+        if count("stored Write waker") > 0 && count("waking writer") > 0 {
+            "yes"
+        } else {
+            "no"
+        }
+    );
+    out
+}
+// ANCHOR_END: run

@@ -1,0 +1,79 @@
+//! The readiness pattern, one step at a time, with no executor: we call
+//! `poll_read` ourselves with a waker that counts its wakes, and we call the
+//! reactor's `wait` ourselves. Chapter "The readiness pattern".
+//!
+//! `cargo run -p code --example readiness_pattern_by_hand`
+
+use std::io::{self, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use code::net::AsyncTcpStream;
+
+fn main() {
+    print!("{}", run());
+}
+
+// ANCHOR: waker
+/// A waker that only counts: it lets us see when the reactor wakes "the task".
+struct CountingWaker(AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+// ANCHOR_END: waker
+
+// ANCHOR: run
+pub fn run() -> String {
+    let (ours, mut peer) = connected_pair().expect("loopback connection");
+    let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+    let waker = Waker::from(Arc::clone(&counter));
+    let mut cx = Context::from_waker(&waker);
+    let mut buf = [0; 16];
+    // Our own lines go into the runtime's trace, so all is in order.
+    let say = |line: String| code::trace::emit(|| line);
+
+    let ((), trace) = code::trace::capture(|| {
+        let stream = AsyncTcpStream::from_std(ours).unwrap();
+
+        // Try: nothing has been sent, so the read would block.
+        let first = stream.poll_read(&mut cx, &mut buf);
+        say(format!("us: poll_read returned {}", show(&first)));
+
+        // The peer sends; then we do what an idle executor does.
+        say("peer: sends \"hi\"".to_string());
+        peer.write_all(b"hi").unwrap();
+        code::reactor().wait(Some(Duration::from_secs(5))).unwrap();
+        say(format!(
+            "us: our waker was woken {} time(s)",
+            counter.0.load(Ordering::SeqCst)
+        ));
+
+        // Woken: try again.
+        let second = stream.poll_read(&mut cx, &mut buf);
+        say(format!("us: poll_read returned {}", show(&second)));
+    });
+    trace.join("\n") + "\n"
+}
+// ANCHOR_END: run
+
+fn show(poll: &Poll<io::Result<usize>>) -> String {
+    match poll {
+        Poll::Ready(Ok(n)) => format!("Ready(Ok({n}))"),
+        Poll::Ready(Err(e)) => format!("Ready(Err({e}))"),
+        Poll::Pending => "Pending".to_string(),
+    }
+}
+
+/// Two ends of one loopback TCP connection.
+fn connected_pair() -> io::Result<(TcpStream, TcpStream)> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let ours = TcpStream::connect(listener.local_addr()?)?;
+    let (peer, _) = listener.accept()?;
+    Ok((ours, peer))
+}
