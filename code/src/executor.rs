@@ -57,6 +57,7 @@ struct RunQueue {
     parked: bool,
 }
 
+// ANCHOR: task_waker
 /// The waker of one task.
 struct TaskWaker {
     id: TaskId,
@@ -87,6 +88,7 @@ impl Wake for TaskWaker {
         }
     }
 }
+// ANCHOR_END: task_waker
 
 /// A spawned task: its future, and the waker that schedules it.
 struct Task {
@@ -188,6 +190,7 @@ impl Executor {
         let main = self.new_waker(MAIN);
         main.wake_by_ref();
         let reactor = reactor();
+        // ANCHOR: run_loop
         loop {
             // One round: everything that was woken so far, in wake order.
             // Tasks woken during the round wait for the next one, after the
@@ -228,6 +231,7 @@ impl Executor {
             reactor.wait(None).expect("reactor wait failed");
             self.lock_queue().parked = false;
         }
+        // ANCHOR_END: run_loop
     }
 
     fn lock_queue(&self) -> std::sync::MutexGuard<'_, RunQueue> {
@@ -297,6 +301,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     EXECUTOR.with(|executor| executor.block_on(future))
 }
 
+// ANCHOR: spawn
 /// Starts `future` as a new task on this thread's executor and returns a
 /// handle to await its output. The task runs when `block_on` runs.
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
@@ -321,6 +326,7 @@ where
     });
     JoinHandle { state }
 }
+// ANCHOR_END: spawn
 
 struct JoinState<T> {
     output: Option<T>,

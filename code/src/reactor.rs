@@ -42,6 +42,7 @@ pub enum Direction {
 /// reach it.
 pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
 
+// ANCHOR: slots
 /// What the reactor keeps for one registered source.
 #[derive(Debug)]
 struct Slots {
@@ -55,6 +56,7 @@ struct Slots {
     /// The task waiting to write, if any.
     writer: Option<Waker>,
 }
+// ANCHOR_END: slots
 
 /// A pending timer: when it fires and whom it wakes.
 type TimerKey = (Instant, u64);
@@ -265,6 +267,7 @@ impl Reactor {
             }
             Err(e) => return Err(e),
         }
+        // ANCHOR: dispatch
         let mut sources = self.sources.borrow_mut();
         for event in events.iter() {
             if event.token() == WAKE_TOKEN {
@@ -311,6 +314,7 @@ impl Reactor {
             }
         }
         drop(sources);
+        // ANCHOR_END: dispatch
         self.fire_timers();
         Ok(())
     }
