@@ -1,0 +1,369 @@
+//! `handout DIR`: the course as students get it — book, `code`, exercises
+//! and this tool, without `solutions/` and without the crates that check
+//! solutions. The workspace `Cargo.toml` is rewritten to leave them out, so
+//! `cargo test -p exercise-N` builds the same crates with the same tests.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use crate::cargo::Cargo;
+use crate::course::{Course, Error, io_error};
+
+/// Never copied: version control, CI (it checks solutions), build output,
+/// installed npm packages, the solutions themselves.
+const SKIPPED_NAMES: &[&str] = &[
+    ".git",
+    ".ci",
+    ".github",
+    "target",
+    "node_modules",
+    "solutions",
+];
+
+pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error> {
+    check_destination(&course.root, dir)?;
+    let excluded = crates_that_need_solutions(&course.root)?;
+
+    let manifest = course.root.join("Cargo.toml");
+    let text = fs::read_to_string(&manifest).map_err(|e| io_error("read", &manifest, e))?;
+    let keep = |member: &str| {
+        let member = member.trim_end_matches('/');
+        !member.starts_with("solutions") && !excluded.iter().any(|crate_dir| crate_dir == member)
+    };
+    let workspace = filter_members(&text, keep);
+
+    fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
+    let mut files = 0;
+    for entry in read_dir(&course.root)? {
+        let name = entry
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        // Top-level dotfiles are tooling (.git, .ci); .gitignore is for students too.
+        let hidden = name.starts_with('.') && name != ".gitignore";
+        if hidden || SKIPPED_NAMES.contains(&name.as_str()) || name == "Cargo.toml" {
+            continue;
+        }
+        files += copy(&course.root, &entry, dir, &excluded)?;
+    }
+    let target = dir.join("Cargo.toml");
+    fs::write(&target, workspace).map_err(|e| io_error("write", &target, e))?;
+    files += 1;
+
+    // Resolve the new workspace: it proves every member is there, and drops
+    // the solutions' entries from the copied Cargo.lock, so `--locked` works.
+    resolve(cargo, dir)?;
+
+    let mut left_out = vec!["solutions/".to_string(), ".ci/".to_string()];
+    left_out.extend(
+        excluded
+            .iter()
+            .map(|c| format!("{c}/ (it checks the solutions)")),
+    );
+    Ok(format!(
+        "Wrote the handout to {} ({files} files).\nLeft out: {}.\n\
+         Students start with `cargo run -p course -- status` and `cargo test -p exercise-1`.\n",
+        dir.display(),
+        left_out.join(", ")
+    ))
+}
+
+/// A new or empty folder, outside the course (else the course would copy
+/// into itself or the handout would land in the course's workspace).
+fn check_destination(root: &Path, dir: &Path) -> Result<(), Error> {
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(Error::new(format!(
+                "{} exists and is not a folder: give handout a new or empty folder",
+                dir.display()
+            )));
+        }
+        if fs::read_dir(dir)
+            .map_err(|e| io_error("read", dir, e))?
+            .next()
+            .is_some()
+        {
+            return Err(Error::new(format!(
+                "{} is not empty: handout writes only into a new or empty folder, so nothing \
+                 there is overwritten",
+                dir.display()
+            )));
+        }
+    }
+    let root = root.canonicalize().map_err(|e| io_error("find", root, e))?;
+    let absolute = absolute(dir);
+    if absolute.starts_with(&root) && !absolute.starts_with(root.join("target")) {
+        return Err(Error::new(format!(
+            "{} is inside the course at {}: write the handout somewhere else",
+            dir.display(),
+            root.display()
+        )));
+    }
+    Ok(())
+}
+
+/// `dir` with its nearest existing ancestor canonicalized (it may not exist yet).
+fn absolute(dir: &Path) -> PathBuf {
+    let mut missing = Vec::new();
+    let mut existing = dir;
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return missing
+                .iter()
+                .rev()
+                .fold(real, |path, part| path.join(part));
+        }
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                missing.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return dir.to_path_buf(),
+        }
+    }
+}
+
+/// Crates outside `solutions/` whose Cargo.toml names a solution: the check
+/// that every solution passes. Relative paths with `/`, e.g. `exercises/check`.
+fn crates_that_need_solutions(root: &Path) -> Result<Vec<String>, Error> {
+    let mut found = Vec::new();
+    for top in read_dir(root)? {
+        let name = top
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if name.starts_with('.') || SKIPPED_NAMES.contains(&name.as_str()) {
+            continue;
+        }
+        for manifest in manifests(&top)? {
+            let text = fs::read_to_string(&manifest).map_err(|e| io_error("read", &manifest, e))?;
+            if needs_solutions(&text) {
+                let crate_dir = manifest.parent().unwrap().strip_prefix(root).unwrap();
+                found.push(crate_dir.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// A path dependency into `solutions/`, or a dependency named `solution-N`.
+/// (A description that merely mentions a solution does not count.)
+fn needs_solutions(manifest: &str) -> bool {
+    manifest.lines().any(|line| {
+        let line = line.split('#').next().unwrap_or("").trim_start();
+        line.starts_with("solution-") || (line.contains("path") && line.contains("solutions/"))
+    })
+}
+
+fn manifests(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut found = Vec::new();
+    if !dir.is_dir() {
+        return Ok(found);
+    }
+    for path in read_dir(dir)? {
+        let name = path.file_name().unwrap_or_default();
+        if path.is_dir() && !SKIPPED_NAMES.iter().any(|s| name == *s) {
+            found.extend(manifests(&path)?);
+        } else if name == "Cargo.toml" {
+            found.push(path);
+        }
+    }
+    Ok(found)
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut paths = fs::read_dir(dir)
+        .map_err(|e| io_error("read", dir, e))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| io_error("read", dir, e))?;
+    paths.sort();
+    Ok(paths)
+}
+
+/// Copies `path` (under `root`) to the same place under `dir`; returns the
+/// number of files written.
+fn copy(root: &Path, path: &Path, dir: &Path, excluded: &[String]) -> Result<usize, Error> {
+    let relative = path.strip_prefix(root).unwrap();
+    let relative_text = relative.to_string_lossy().replace('\\', "/");
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    if SKIPPED_NAMES.contains(&name.as_ref()) || excluded.contains(&relative_text) {
+        return Ok(0);
+    }
+    let target = dir.join(relative);
+    if path.is_dir() {
+        fs::create_dir_all(&target).map_err(|e| io_error("create", &target, e))?;
+        let mut files = 0;
+        for entry in read_dir(path)? {
+            files += copy(root, &entry, dir, excluded)?;
+        }
+        Ok(files)
+    } else {
+        fs::copy(path, &target).map_err(|e| io_error("copy", path, e))?;
+        Ok(1)
+    }
+}
+
+fn resolve(cargo: &Cargo, dir: &Path) -> Result<(), Error> {
+    let attempt = |offline: bool| {
+        let mut command = cargo.command();
+        command.args(["metadata", "--format-version", "1"]);
+        if offline {
+            command.arg("--offline");
+        }
+        command
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .output()
+    };
+    // Offline first: every package the handout needs is one the course
+    // already resolved, so no network is needed when the cache has them.
+    let output = attempt(true).and_then(|out| {
+        if out.status.success() {
+            Ok(out)
+        } else {
+            attempt(false)
+        }
+    });
+    match output {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(Error::new(format!(
+            "the handout in {} is written but its workspace does not resolve (a member may \
+             still need a solution):\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))),
+        Err(e) => Err(Error::new(format!("could not run cargo metadata: {e}"))),
+    }
+}
+
+/// The workspace manifest with `members` and `default-members` entries that
+/// `keep` refuses taken out. Everything else is left as written.
+pub fn filter_members(manifest: &str, keep: impl Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    let mut lines = manifest.lines();
+    while let Some(line) = lines.next() {
+        let key = line.split('=').next().unwrap_or("").trim();
+        if !(line.contains('=') && (key == "members" || key == "default-members")) {
+            out += line;
+            out.push('\n');
+            continue;
+        }
+        // Collect the whole array, which may span lines.
+        let mut array = line.split_once('=').unwrap().1.to_string();
+        while !array.contains(']') {
+            match lines.next() {
+                Some(next) => {
+                    array.push('\n');
+                    array += next;
+                }
+                None => break,
+            }
+        }
+        let entries: Vec<String> = quoted_strings(&array)
+            .into_iter()
+            .filter(|entry| keep(entry))
+            .collect();
+        let quoted: Vec<String> = entries.iter().map(|e| format!("\"{e}\"")).collect();
+        if array.contains('\n') {
+            out += &format!("{key} = [\n");
+            for entry in &quoted {
+                out += &format!("    {entry},\n");
+            }
+            out += "]\n";
+        } else {
+            out += &format!("{key} = [{}]\n", quoted.join(", "));
+        }
+    }
+    out
+}
+
+/// The `"..."` strings in a TOML array (comments after `#` skipped).
+fn quoted_strings(array: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in array.lines() {
+        let mut rest = line;
+        loop {
+            let quote = rest.find('"');
+            let comment = rest.find('#');
+            match (quote, comment) {
+                (Some(q), Some(c)) if c < q => break,
+                (Some(q), _) => {
+                    let after = &rest[q + 1..];
+                    let Some(end) = after.find('"') else { break };
+                    found.push(after[..end].to_string());
+                    rest = &after[end + 1..];
+                }
+                (None, _) => break,
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_without_solutions() {
+        let manifest = "\
+[workspace]
+resolver = \"3\"
+members = [
+    \"code\",  # the runtime
+    \"exercises/*\",
+    \"solutions/*\",
+    \"exercises/check\",
+]
+# The stubs fail on purpose.
+default-members = [\"code\", \"exercises/course\", \"exercises/check\"]
+
+[workspace.dependencies]
+code = { path = \"code\" }
+";
+        let keep = |m: &str| !m.starts_with("solutions") && m != "exercises/check";
+        assert_eq!(
+            filter_members(manifest, keep),
+            "\
+[workspace]
+resolver = \"3\"
+members = [
+    \"code\",
+    \"exercises/*\",
+]
+# The stubs fail on purpose.
+default-members = [\"code\", \"exercises/course\"]
+
+[workspace.dependencies]
+code = { path = \"code\" }
+"
+        );
+    }
+
+    #[test]
+    fn which_crates_need_solutions() {
+        assert!(needs_solutions(
+            "[dependencies]\nsolution-1 = { path = \"../../solutions/solution-1\" }"
+        ));
+        assert!(needs_solutions(
+            "[dev-dependencies]\nsolution-2.workspace = true"
+        ));
+        assert!(!needs_solutions(
+            "description = \"solution-1 runs these tests\"\n[dependencies]\ncode.workspace = true"
+        ));
+    }
+
+    #[test]
+    fn strings_in_arrays() {
+        assert_eq!(
+            quoted_strings("[\"a\", \"b/c\"] # \"not\""),
+            vec!["a".to_string(), "b/c".to_string()]
+        );
+    }
+}
