@@ -1,0 +1,91 @@
+//! Edge-triggered events and the try-first rule, measured. Chapter
+//! "Edge- vs level-triggered".
+//!
+//! `cargo run -p code --example edge_and_level`
+//!
+//! The peer sends 100 bytes at once. We read them one byte per read and let
+//! the reactor look for events between reads: mio reports the data's arrival
+//! once (an edge), yet every read finds a byte, because we never wait before
+//! a read has said `WouldBlock`. Then one more read finds the socket empty,
+//! and only that one waits.
+
+use std::io::{self, Write};
+use std::net::{TcpListener, TcpStream};
+
+use code::net::AsyncTcpStream;
+
+fn main() {
+    print!("{}", run());
+}
+
+/// Marks where the second part of the trace starts.
+const PART_2: &str = "example: part 2";
+
+pub fn run() -> String {
+    let (ours, mut peer) = connected_pair().expect("loopback connection");
+    peer.write_all(&[b'x'; 100]).expect("peer write");
+
+    let (result, lines) = code::trace::capture(|| {
+        code::block_on(async {
+            // ANCHOR: reads
+            let stream = AsyncTcpStream::from_std(ours)?;
+            let mut byte = [0; 1];
+            for _ in 0..100 {
+                let n = stream.read(&mut byte).await?;
+                assert_eq!(n, 1, "the peer's 100 bytes are all there");
+                // Give the reactor a look at the kernel's events before the
+                // next read, as a busy program would.
+                code::executor::yield_now().await;
+            }
+
+            code::trace::emit(|| PART_2.to_string());
+            // The peer sends one more byte, but only after our next read has
+            // found the socket empty: the spawned task runs once this task
+            // returns Pending.
+            code::spawn(async move { peer.write_all(b"!") });
+            let n = stream.read(&mut byte).await?;
+            // ANCHOR_END: reads
+            Ok::<_, io::Error>(byte[..n].to_vec())
+        })
+    });
+    assert_eq!(result.expect("the example's reads failed"), b"!");
+
+    let split = lines
+        .iter()
+        .position(|l| l == PART_2)
+        .expect("part 2 marker");
+    let (part_1, part_2) = (&lines[..split], &lines[split + 1..]);
+    let count = |lines: &[String], what: &str| lines.iter().filter(|l| l.contains(what)).count();
+
+    let mut out = String::new();
+    out += "Part 1: the peer's 100 bytes are already there; read them 1 byte at a time.\n";
+    out += &format!(
+        "  reads that returned a byte:        {}\n",
+        count(part_1, "read -> Ok(1)")
+    );
+    out += &format!(
+        "  reads that returned WouldBlock:    {}\n",
+        count(part_1, "read -> WouldBlock")
+    );
+    out += &format!(
+        "  wakers stored (times we waited):   {}\n",
+        count(part_1, "stored Read waker")
+    );
+    out += &format!(
+        "  events the reactor got for us:     {}\n",
+        count(part_1, "reactor: event for token")
+    );
+    out += "Part 2: one more read, with the socket empty (the trace):\n";
+    for line in part_2 {
+        out += &format!("  {line}\n");
+    }
+    out
+}
+
+/// Two ends of one loopback TCP connection.
+fn connected_pair() -> io::Result<(TcpStream, TcpStream)> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let a = TcpStream::connect(listener.local_addr()?)?;
+    let (b, _) = listener.accept()?;
+    Ok((a, b))
+}

@@ -1,0 +1,36 @@
+//! The output the book shows for the examples of chapters 9 to 16 is what
+//! the examples print now. If the runtime's behaviour or its trace changes,
+//! these fail: regenerate the file with the command in the message, then
+//! reread the chapter that shows it.
+
+use std::time::Duration;
+
+use code::testing::within;
+
+#[path = "../examples/edge_and_level.rs"]
+#[allow(dead_code)]
+mod edge_and_level;
+
+/// Compares an example's output with the committed copy the book includes.
+fn check(name: &str, actual: String) {
+    let path = format!("{}/examples/output/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert!(
+        actual == expected,
+        "the output of example `{name}` is not what the book shows ({path}).\n\
+         --- book:\n{expected}--- now:\n{actual}\
+         If the change is intended: cargo run -p code --example {name} > code/examples/output/{name}.txt"
+    );
+}
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn edge_and_level_output_matches_the_book() {
+    let out = within(
+        LIMIT,
+        "example edge_and_level did not finish: did a read wait for an event that never came?",
+        edge_and_level::run,
+    );
+    check("edge_and_level", out);
+}
