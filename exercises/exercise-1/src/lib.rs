@@ -47,7 +47,9 @@ impl AsyncTcpStream {
     /// waker is stored, to be polled again when data arrives.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let _ = (cx, buf);
-        todo!("exercise-1: try the read; on WouldBlock store the waker (chapter \"The readiness pattern\")")
+        todo!(
+            "exercise-1: try the read; on WouldBlock store the waker (chapter \"The readiness pattern\")"
+        )
     }
 
     /// Writes some of `buf`: `Ready(Ok(n))` with the bytes the socket took,
@@ -55,7 +57,9 @@ impl AsyncTcpStream {
     /// polled again when the socket has room.
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let _ = (cx, buf);
-        todo!("exercise-1: try the write; on WouldBlock store the waker (chapter \"AsyncTcpStream\")")
+        todo!(
+            "exercise-1: try the write; on WouldBlock store the waker (chapter \"AsyncTcpStream\")"
+        )
     }
 
     /// Reads into `buf`; `.await` it for the number of bytes read.

@@ -95,7 +95,8 @@ fn from_std_registers_for_reading_and_writing() {
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("reactor: registered token") && l.ends_with("READABLE | WRITABLE")),
+            .any(|l| l.starts_with("reactor: registered token")
+                && l.ends_with("READABLE | WRITABLE")),
         "from_std must register the socket with code::reactor() for \
          Interest::READABLE | Interest::WRITABLE (a stream registered for reading only can \
          never wake a writer). The reactor saw: {lines:?}"
@@ -190,7 +191,9 @@ fn writer_is_woken_when_the_socket_has_room_again() {
         received.len()
     );
     assert!(
-        lines.iter().any(|l| l.starts_with("reactor: stored Write waker")),
+        lines
+            .iter()
+            .any(|l| l.starts_with("reactor: stored Write waker")),
         "the writer filled the socket but never left a waker for Direction::Write with the \
          reactor: on WouldBlock, poll_write must call \
          reactor().set_waker(token, Direction::Write, cx.waker()) and return Pending \

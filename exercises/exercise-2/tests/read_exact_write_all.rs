@@ -7,13 +7,15 @@
 
 use std::io;
 use std::net::Shutdown;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use code::io::{AsyncRead, AsyncWrite};
 use code::net::{AsyncTcpListener, AsyncTcpStream};
 use code::testing::within;
 use exercise_2::{read_exact, write_all};
+
+#[path = "../../mocks.rs"]
+mod mocks;
+use mocks::{Failing, FullWriter, TrickleReader, TrickleWriter, Untouchable};
 
 const LIMIT: Duration = Duration::from_secs(5);
 
@@ -27,11 +29,14 @@ fn pattern(len: usize) -> Vec<u8> {
 
 /// Where two byte strings first differ, for messages.
 fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
-    a.iter().zip(b).position(|(x, y)| x != y).or(if a.len() == b.len() {
-        None
-    } else {
-        Some(a.len().min(b.len()))
-    })
+    a.iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .or(if a.len() == b.len() {
+            None
+        } else {
+            Some(a.len().min(b.len()))
+        })
 }
 
 /// A connected pair of `code` streams: (client, server).
@@ -54,142 +59,6 @@ async fn read_to_end(stream: &AsyncTcpStream) -> Vec<u8> {
             return all;
         }
         all.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// A reader that hands out `data` a few bytes at a time and is "not ready
-/// yet" before every chunk, like a socket that receives a trickle.
-struct TrickleReader {
-    data: Vec<u8>,
-    at: usize,
-    chunk: usize,
-    ready: bool,
-    /// Return `Interrupted` this many times first.
-    interruptions: usize,
-    /// Polls after the end of the stream was reported.
-    polls_after_eof: usize,
-    eof_reported: bool,
-}
-
-impl TrickleReader {
-    fn new(data: Vec<u8>, chunk: usize) -> TrickleReader {
-        TrickleReader {
-            data,
-            at: 0,
-            chunk,
-            ready: false,
-            interruptions: 0,
-            polls_after_eof: 0,
-            eof_reported: false,
-        }
-    }
-}
-
-impl AsyncRead for TrickleReader {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        if self.eof_reported {
-            self.polls_after_eof += 1;
-        }
-        if self.interruptions > 0 {
-            self.interruptions -= 1;
-            return Poll::Ready(Err(io::ErrorKind::Interrupted.into()));
-        }
-        if !self.ready {
-            // Not ready: ask to be polled again soon, as a reactor would.
-            self.ready = true;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        self.ready = false;
-        let n = self.chunk.min(buf.len()).min(self.data.len() - self.at);
-        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
-        self.at += n;
-        if n == 0 {
-            self.eof_reported = true;
-        }
-        Poll::Ready(Ok(n))
-    }
-}
-
-/// A writer that takes at most `chunk` bytes per write and is "not ready
-/// yet" before every write, like a socket with a full buffer.
-struct TrickleWriter {
-    written: Vec<u8>,
-    chunk: usize,
-    ready: bool,
-    interruptions: usize,
-}
-
-impl TrickleWriter {
-    fn new(chunk: usize) -> TrickleWriter {
-        TrickleWriter {
-            written: Vec::new(),
-            chunk,
-            ready: false,
-            interruptions: 0,
-        }
-    }
-}
-
-impl AsyncWrite for TrickleWriter {
-    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        if self.interruptions > 0 {
-            self.interruptions -= 1;
-            return Poll::Ready(Err(io::ErrorKind::Interrupted.into()));
-        }
-        if !self.ready {
-            self.ready = true;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        self.ready = false;
-        let n = self.chunk.min(buf.len());
-        self.written.extend_from_slice(&buf[..n]);
-        Poll::Ready(Ok(n))
-    }
-}
-
-/// A reader or writer that fails every call with `kind`.
-struct Failing {
-    kind: io::ErrorKind,
-    calls: usize,
-}
-
-impl AsyncRead for Failing {
-    fn poll_read(&mut self, _: &mut Context<'_>, _: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.calls += 1;
-        Poll::Ready(Err(self.kind.into()))
-    }
-}
-
-impl AsyncWrite for Failing {
-    fn poll_write(&mut self, _: &mut Context<'_>, _: &[u8]) -> Poll<io::Result<usize>> {
-        self.calls += 1;
-        Poll::Ready(Err(self.kind.into()))
-    }
-}
-
-/// A writer that accepts nothing: every write returns `Ok(0)`.
-struct FullWriter;
-
-impl AsyncWrite for FullWriter {
-    fn poll_write(&mut self, _: &mut Context<'_>, _: &[u8]) -> Poll<io::Result<usize>> {
-        Poll::Ready(Ok(0))
-    }
-}
-
-/// A reader and writer that must not be used at all.
-struct Untouchable;
-
-impl AsyncRead for Untouchable {
-    fn poll_read(&mut self, _: &mut Context<'_>, _: &mut [u8]) -> Poll<io::Result<usize>> {
-        panic!("read_exact with an empty buffer called poll_read: it should do no I/O at all")
-    }
-}
-
-impl AsyncWrite for Untouchable {
-    fn poll_write(&mut self, _: &mut Context<'_>, _: &[u8]) -> Poll<io::Result<usize>> {
-        panic!("write_all with an empty buffer called poll_write: it should do no I/O at all")
     }
 }
 
@@ -338,7 +207,9 @@ fn read_exact_fails_with_unexpected_eof_when_the_stream_ends_early() {
         || {
             code::block_on(async {
                 let (mut client, mut server) = connected_pair().await;
-                code::io::write_all(&mut client, b"only ten b").await.unwrap();
+                code::io::write_all(&mut client, b"only ten b")
+                    .await
+                    .unwrap();
                 drop(client);
                 let mut buf = [0; 20];
                 read_exact(&mut server, &mut buf).await
@@ -380,46 +251,51 @@ fn write_all_fails_with_write_zero_when_the_writer_takes_nothing() {
 
 #[test]
 fn empty_buffers_do_no_io() {
-    within(LIMIT, "read_exact or write_all with an empty buffer did not return", || {
-        code::block_on(async {
-            read_exact(&mut Untouchable, &mut [])
-                .await
-                .unwrap_or_else(|e| panic!("read_exact into an empty buffer failed: {e}"));
-            write_all(&mut Untouchable, &[])
-                .await
-                .unwrap_or_else(|e| panic!("write_all of an empty buffer failed: {e}"));
-        })
-    });
+    within(
+        LIMIT,
+        "read_exact or write_all with an empty buffer did not return",
+        || {
+            code::block_on(async {
+                read_exact(&mut Untouchable, &mut [])
+                    .await
+                    .unwrap_or_else(|e| panic!("read_exact into an empty buffer failed: {e}"));
+                write_all(&mut Untouchable, &[])
+                    .await
+                    .unwrap_or_else(|e| panic!("write_all of an empty buffer failed: {e}"));
+            })
+        },
+    );
 }
 
 #[test]
 fn interrupted_reads_and_writes_are_tried_again() {
-    let (buf, written) = within(
-        LIMIT,
-        "read_exact or write_all did not finish after an Interrupted error",
-        || {
-            code::block_on(async {
-                let mut reader = TrickleReader::new(b"interrupted".to_vec(), 4);
-                reader.interruptions = 2;
-                let mut buf = [0; 11];
-                read_exact(&mut reader, &mut buf).await.unwrap_or_else(|e| {
+    let (buf, written) =
+        within(
+            LIMIT,
+            "read_exact or write_all did not finish after an Interrupted error",
+            || {
+                code::block_on(async {
+                    let mut reader = TrickleReader::new(b"interrupted".to_vec(), 4);
+                    reader.interruptions = 2;
+                    let mut buf = [0; 11];
+                    read_exact(&mut reader, &mut buf).await.unwrap_or_else(|e| {
                     panic!(
                         "read_exact gave up with `{e}`: an Interrupted error means a signal cut \
                          the call short and nothing happened; try again, as std's read_exact does"
                     )
                 });
-                let mut writer = TrickleWriter::new(4);
-                writer.interruptions = 2;
-                write_all(&mut writer, b"interrupted").await.unwrap_or_else(|e| {
+                    let mut writer = TrickleWriter::new(4);
+                    writer.interruptions = 2;
+                    write_all(&mut writer, b"interrupted").await.unwrap_or_else(|e| {
                     panic!(
                         "write_all gave up with `{e}`: an Interrupted error means a signal cut \
                          the call short and nothing happened; try again, as std's write_all does"
                     )
                 });
-                (buf, writer.written)
-            })
-        },
-    );
+                    (buf, writer.written)
+                })
+            },
+        );
     assert_eq!(&buf, b"interrupted", "read_exact got the wrong bytes");
     assert_eq!(written, b"interrupted", "write_all wrote the wrong bytes");
 }

@@ -1,0 +1,259 @@
+//! The tests of exercise 4 (solution-4 runs this same file).
+//!
+//! They check that `copy` is correct: every byte, in order, the count, the
+//! end of the stream, errors. How fast it is, `cargo run --release -p
+//! exercise-4` measures; a timed test would only measure the machine.
+
+use std::io;
+use std::net::Shutdown;
+use std::time::Duration;
+
+use code::net::{AsyncTcpListener, AsyncTcpStream};
+use code::testing::within;
+use exercise_4::copy;
+
+#[path = "../../mocks.rs"]
+mod mocks;
+use mocks::{Failing, FullWriter, TrickleReader, TrickleWriter, Untouchable};
+
+const LIMIT: Duration = Duration::from_secs(5);
+
+/// Bytes that show where a lost or repeated chunk happened.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+/// Explains how `copied` differs from `expected`, or `None` if it does not.
+fn difference(copied: &[u8], expected: &[u8]) -> Option<String> {
+    let at = copied
+        .iter()
+        .zip(expected)
+        .position(|(a, b)| a != b)
+        .or((copied.len() != expected.len()).then(|| copied.len().min(expected.len())))?;
+    Some(format!(
+        "{} bytes arrived instead of {}, wrong from byte {at} on: write all of what each \
+         read returned (a write may take only part of it) before reading again",
+        copied.len(),
+        expected.len()
+    ))
+}
+
+#[test]
+fn copies_every_byte_and_returns_the_count() {
+    const LEN: usize = 256 * 1024;
+    let (count, written) = within(
+        LIMIT,
+        "copy did not finish with a reader that gives 3000 bytes at a time and a writer that \
+         takes 1000, both sometimes not ready (Pending)",
+        || {
+            code::block_on(async {
+                let mut reader = TrickleReader::new(pattern(LEN), 3000);
+                let mut writer = TrickleWriter::new(1000);
+                let count = copy(&mut reader, &mut writer)
+                    .await
+                    .unwrap_or_else(|e| panic!("copy failed: {e}"));
+                (count, writer.written)
+            })
+        },
+    );
+    if let Some(problem) = difference(&written, &pattern(LEN)) {
+        panic!("{problem}");
+    }
+    assert_eq!(
+        count, LEN as u64,
+        "copy should return the number of bytes it copied"
+    );
+}
+
+#[test]
+fn copies_a_stream_over_tcp_through_a_proxy() {
+    // sender -> proxy (copy) -> sink, more than the socket buffers hold, so
+    // the proxy's reads and writes both have to wait now and then.
+    const LEN: usize = 8 << 20;
+    let (count, received) = within(
+        LIMIT,
+        "copying 8 MiB over TCP did not finish: after a read or write returns Pending, copy \
+         must go on when woken",
+        || {
+            code::block_on(async {
+                let front = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+                let back = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+                let mut sender = AsyncTcpStream::connect(front.local_addr().unwrap())
+                    .await
+                    .unwrap();
+                let mut proxy_out = AsyncTcpStream::connect(back.local_addr().unwrap())
+                    .await
+                    .unwrap();
+                let (mut proxy_in, _) = front.accept().await.unwrap();
+                let (sink, _) = back.accept().await.unwrap();
+                let proxy = code::spawn(async move {
+                    let count = copy(&mut proxy_in, &mut proxy_out).await;
+                    // Closing the proxy's outbound side ends the sink's stream.
+                    drop(proxy_out);
+                    count
+                });
+                code::spawn(async move {
+                    code::io::write_all(&mut sender, &pattern(LEN))
+                        .await
+                        .unwrap();
+                    sender.shutdown(Shutdown::Write).unwrap();
+                });
+                let mut received = Vec::with_capacity(LEN);
+                let mut buf = vec![0; 64 * 1024];
+                loop {
+                    let n = sink.read(&mut buf).await.unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    received.extend_from_slice(&buf[..n]);
+                }
+                let count = proxy.await.unwrap_or_else(|e| panic!("copy failed: {e}"));
+                (count, received)
+            })
+        },
+    );
+    if let Some(problem) = difference(&received, &pattern(LEN)) {
+        panic!("through the proxy, {problem}");
+    }
+    assert_eq!(
+        count, LEN as u64,
+        "copy should return the number of bytes it copied"
+    );
+}
+
+#[test]
+fn an_empty_stream_copies_nothing() {
+    let result = within(LIMIT, "copy of an empty stream did not return", || {
+        code::block_on(async {
+            let mut reader = TrickleReader::new(Vec::new(), 100);
+            copy(&mut reader, &mut Untouchable).await
+        })
+    });
+    let count = result.unwrap_or_else(|e| panic!("copy of an empty stream failed: {e}"));
+    assert_eq!(count, 0, "copy of an empty stream should return 0");
+}
+
+#[test]
+fn copy_stops_at_the_end_of_the_stream() {
+    let (count, reader, written) = within(
+        LIMIT,
+        "copy did not return after the reader reported the end of the stream: a read that \
+         returns Ok(0) means no more bytes will ever come, so return the count",
+        || {
+            code::block_on(async {
+                let mut reader = TrickleReader::new(b"the end".to_vec(), 3);
+                let mut writer = TrickleWriter::new(100);
+                let count = copy(&mut reader, &mut writer)
+                    .await
+                    .unwrap_or_else(|e| panic!("copy failed: {e}"));
+                (count, reader, writer.written)
+            })
+        },
+    );
+    assert_eq!(written, b"the end", "copy wrote the wrong bytes");
+    assert_eq!(count, 7, "copy should return the number of bytes it copied");
+    assert_eq!(
+        reader.polls_after_eof, 0,
+        "copy read again after the reader returned Ok(0) (end of stream)"
+    );
+}
+
+#[test]
+fn interrupted_reads_and_writes_are_tried_again() {
+    let (result, written) = within(
+        LIMIT,
+        "copy did not finish after an Interrupted error",
+        || {
+            code::block_on(async {
+                let mut reader = TrickleReader::new(b"interrupted".to_vec(), 4);
+                reader.interruptions = 2;
+                let mut writer = TrickleWriter::new(4);
+                writer.interruptions = 2;
+                let result = copy(&mut reader, &mut writer).await;
+                (result, writer.written)
+            })
+        },
+    );
+    let count = result.unwrap_or_else(|e| {
+        panic!(
+            "copy gave up with `{e}`: an Interrupted error means a signal cut the call short \
+             and nothing happened; try again, as std::io::copy does"
+        )
+    });
+    assert_eq!(written, b"interrupted", "copy wrote the wrong bytes");
+    assert_eq!(
+        count, 11,
+        "copy should return the number of bytes it copied"
+    );
+}
+
+#[test]
+fn a_read_error_is_returned() {
+    let (result, calls) = within(
+        LIMIT,
+        "copy kept retrying a reader that fails: only Interrupted is retried; return any \
+         other error",
+        || {
+            code::block_on(async {
+                let mut reader = Failing {
+                    kind: io::ErrorKind::ConnectionReset,
+                    calls: 0,
+                };
+                let result = copy(&mut reader, &mut Untouchable).await;
+                (result, reader.calls)
+            })
+        },
+    );
+    assert_eq!(
+        result.as_ref().err().map(io::Error::kind),
+        Some(io::ErrorKind::ConnectionReset),
+        "copy should return the reader's ConnectionReset error, got {result:?}"
+    );
+    assert_eq!(calls, 1, "copy should stop at the first real error");
+}
+
+#[test]
+fn a_write_error_is_returned() {
+    let (result, calls) = within(
+        LIMIT,
+        "copy kept retrying a writer that fails: only Interrupted is retried; return any \
+         other error",
+        || {
+            code::block_on(async {
+                let mut reader = TrickleReader::new(b"data".to_vec(), 100);
+                let mut writer = Failing {
+                    kind: io::ErrorKind::BrokenPipe,
+                    calls: 0,
+                };
+                let result = copy(&mut reader, &mut writer).await;
+                (result, writer.calls)
+            })
+        },
+    );
+    assert_eq!(
+        result.as_ref().err().map(io::Error::kind),
+        Some(io::ErrorKind::BrokenPipe),
+        "copy should return the writer's BrokenPipe error, got {result:?}"
+    );
+    assert_eq!(calls, 1, "copy should stop at the first real error");
+}
+
+#[test]
+fn a_writer_that_takes_nothing_is_an_error() {
+    let result = within(
+        LIMIT,
+        "copy kept calling a writer that returns Ok(0): it will never take the bytes; \
+         return an error of kind WriteZero (code::io::write_all does)",
+        || {
+            code::block_on(async {
+                let mut reader = TrickleReader::new(b"data".to_vec(), 100);
+                copy(&mut reader, &mut FullWriter).await
+            })
+        },
+    );
+    assert_eq!(
+        result.as_ref().err().map(io::Error::kind),
+        Some(io::ErrorKind::WriteZero),
+        "copy to a writer that takes nothing should fail with WriteZero, got {result:?}"
+    );
+}
