@@ -28,6 +28,7 @@ use mio::{Interest, Token};
 use crate::reactor::{Direction, Reactor, reactor};
 use crate::trace;
 
+// ANCHOR: stream_struct
 /// A TCP connection whose reads and writes are futures.
 #[derive(Debug)]
 pub struct AsyncTcpStream {
@@ -40,8 +41,10 @@ pub struct AsyncTcpStream {
     /// thread that owns that reactor (`Rc` is not `Send`).
     reactor: Rc<Reactor>,
 }
+// ANCHOR_END: stream_struct
 
 impl AsyncTcpStream {
+    // ANCHOR: from_mio
     /// Registers a connected (or connecting) mio stream with this thread's
     /// reactor, for reading **and** writing: a stream registered for reading
     /// only never wakes a writer that got `WouldBlock`.
@@ -54,6 +57,7 @@ impl AsyncTcpStream {
             reactor,
         })
     }
+    // ANCHOR_END: from_mio
 
     /// Takes over a connected `std` stream (it is switched to non-blocking).
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<AsyncTcpStream> {
@@ -156,10 +160,12 @@ impl AsyncTcpStream {
     }
     // ANCHOR_END: read_method
 
+    // ANCHOR: write_method
     /// Writes some of `buf`; `.await` it for the number of bytes written.
     pub fn write<'a>(&'a self, buf: &'a [u8]) -> WriteFuture<'a> {
         WriteFuture { stream: self, buf }
     }
+    // ANCHOR_END: write_method
 
     /// Shuts down the read half, the write half, or both. Shutting down
     /// `Write` sends EOF to the peer once the data already written is sent.
@@ -219,6 +225,7 @@ impl Future for ReadFuture<'_> {
 }
 // ANCHOR_END: read_future
 
+// ANCHOR: write_future
 /// The future returned by [`AsyncTcpStream::write`].
 #[derive(Debug)]
 pub struct WriteFuture<'a> {
@@ -233,6 +240,7 @@ impl Future for WriteFuture<'_> {
         self.stream.poll_write(cx, self.buf)
     }
 }
+// ANCHOR_END: write_future
 
 /// A TCP listening socket whose `accept` is a future.
 #[derive(Debug)]
