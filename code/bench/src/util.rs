@@ -1,0 +1,185 @@
+//! Small helpers shared by the benchmarks: statistics, limits, memory.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// Every server binds here: loopback only, any free port.
+pub const LOOPBACK: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+
+/// The median of some measurements (the mean of the middle two for an even
+/// count). A median ignores the one run that a busy neighbour slowed down.
+pub fn median(values: &[f64]) -> f64 {
+    assert!(!values.is_empty(), "median of no measurements");
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    }
+}
+
+/// The smallest and largest measurement, to show how noisy a case was.
+pub fn spread(values: &[f64]) -> (f64, f64) {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (min, max)
+}
+
+/// `12345` → `12,345`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `8192` → `8 KiB`, `268435456` → `256 MiB`.
+pub fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} B"),
+    }
+}
+
+/// A tokio runtime of the kind we compare with: one thread, like `code`.
+pub fn tokio_runtime() -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// Joins `handle`, but gives up after `limit` so that a stuck case ends the
+/// benchmark with an error instead of hanging it.
+pub fn join_within<T>(
+    handle: JoinHandle<io::Result<T>>,
+    limit: Duration,
+    what: &str,
+) -> io::Result<T> {
+    let deadline = Instant::now() + limit;
+    while !handle.is_finished() {
+        if Instant::now() > deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{what} did not finish within {limit:?}"),
+            ));
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    match handle.join() {
+        Ok(result) => result,
+        Err(_) => Err(io::Error::other(format!("{what} panicked"))),
+    }
+}
+
+/// Ends the whole process if the benchmarks run longer than `limit`: they
+/// are bounded in count, and this bounds them in time too.
+pub fn start_watchdog(limit: Duration) {
+    thread::spawn(move || {
+        thread::sleep(limit);
+        eprintln!(
+            "bench: still running after {limit:?}, so something is stuck (a server that stopped \
+             answering?); stopping. Child processes end when their stdin closes."
+        );
+        std::process::exit(3);
+    });
+}
+
+/// Raises the soft limit on open files to at least `needed` (up to the hard
+/// limit) and says what it did. Child processes inherit the raised limit.
+pub fn raise_fd_limit(needed: u64) -> Result<String, String> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we pass and keeps no pointer.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(format!(
+            "getrlimit(RLIMIT_NOFILE) failed: {}",
+            io::Error::last_os_error()
+        ));
+    }
+    let before = limit.rlim_cur;
+    if before >= needed {
+        return Ok(format!(
+            "open-file limit (RLIMIT_NOFILE) is {before}, enough for {needed}; left as it is"
+        ));
+    }
+    if limit.rlim_max < needed {
+        return Err(format!(
+            "the scale benchmark needs {needed} open files per process, but the hard limit \
+             (RLIMIT_NOFILE) is {}. Raise it (e.g. `ulimit -Hn {needed}` as root, or \
+             /etc/security/limits.conf), or run a smaller size with --quick",
+            limit.rlim_max
+        ));
+    }
+    limit.rlim_cur = needed;
+    // SAFETY: setrlimit only reads the struct we pass.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
+        return Err(format!(
+            "setrlimit(RLIMIT_NOFILE, {needed}) failed: {}",
+            io::Error::last_os_error()
+        ));
+    }
+    Ok(format!(
+        "raised the open-file limit (soft RLIMIT_NOFILE) from {before} to {needed} for this \
+         process and its children"
+    ))
+}
+
+/// Resident memory of process `pid`, in bytes (VmRSS in /proc/PID/status).
+pub fn resident_bytes(pid: u32) -> io::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .ok_or_else(|| io::Error::other(format!("no VmRSS in /proc/{pid}/status")))?;
+    let kib: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| io::Error::other(format!("cannot read `{line}`")))?;
+    Ok(kib * 1024)
+}
+
+/// The number of cores this process may run on.
+pub fn cores() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(&[7.0]), 7.0);
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(bytes(8 * 1024), "8 KiB");
+        assert_eq!(bytes(256 << 20), "256 MiB");
+        assert_eq!(bytes(64), "64 B");
+    }
+
+    #[test]
+    fn resident_memory_of_this_process_is_plausible() {
+        let rss = resident_bytes(std::process::id()).unwrap();
+        assert!(rss > 100 * 1024 && rss < 1 << 34, "VmRSS {rss}");
+    }
+}
