@@ -251,6 +251,7 @@ pub struct AsyncTcpListener {
 }
 
 impl AsyncTcpListener {
+    // ANCHOR: bind
     /// Binds to `addr`. Use `127.0.0.1:0` to let the OS pick a free port,
     /// then [`local_addr`](Self::local_addr) to learn it.
     pub fn bind(addr: SocketAddr) -> io::Result<AsyncTcpListener> {
@@ -264,6 +265,7 @@ impl AsyncTcpListener {
             reactor,
         })
     }
+    // ANCHOR_END: bind
 
     // ANCHOR: poll_accept
     /// Accepts a connection, registered with the reactor for reading and
