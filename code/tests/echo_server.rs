@@ -14,12 +14,18 @@ use code::net::AsyncTcpListener;
 use code::testing::within;
 
 fn args(list: &[&str]) -> impl Iterator<Item = String> {
-    list.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter()
+    list.iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 #[test]
 fn the_port_argument_is_checked() {
-    assert_eq!(echo_server::parse_port(args(&[])), Ok(echo_server::DEFAULT_PORT));
+    assert_eq!(
+        echo_server::parse_port(args(&[])),
+        Ok(echo_server::DEFAULT_PORT)
+    );
     assert_eq!(echo_server::parse_port(args(&["9000"])), Ok(9000));
     assert_eq!(echo_server::parse_port(args(&["0"])), Ok(0));
     let err = echo_server::parse_port(args(&["70000"])).unwrap_err();
@@ -53,7 +59,8 @@ fn serves_several_clients_at_once_while_one_stays_idle() {
                         let mut stream = TcpStream::connect(addr).unwrap();
                         // One client sends 1 MiB, the others a few bytes.
                         let size = if i == 0 { 1 << 20 } else { 100 };
-                        let message: Vec<u8> = (0..size).map(|j| (j as u8).wrapping_add(i)).collect();
+                        let message: Vec<u8> =
+                            (0..size).map(|j| (j as u8).wrapping_add(i)).collect();
                         let writer = {
                             let mut stream = stream.try_clone().unwrap();
                             let message = message.clone();

@@ -33,7 +33,11 @@ fn tasks_run_in_the_order_they_were_woken() {
             Rc::try_unwrap(order).unwrap().into_inner()
         })
     });
-    assert_eq!(order, [1, 2, 3, 1, 2, 3], "the run queue is not first in, first out");
+    assert_eq!(
+        order,
+        [1, 2, 3, 1, 2, 3],
+        "the run queue is not first in, first out"
+    );
 }
 
 #[test]
@@ -142,7 +146,10 @@ fn sleep_waits_and_timeout_cancels() {
         code::block_on(async {
             let start = Instant::now();
             code::time::sleep(Duration::from_millis(50)).await;
-            assert!(start.elapsed() >= Duration::from_millis(50), "sleep woke early");
+            assert!(
+                start.elapsed() >= Duration::from_millis(50),
+                "sleep woke early"
+            );
 
             let slow = code::time::timeout(Duration::from_millis(20), std::future::pending::<()>());
             assert_eq!(slow.await, Err(code::time::Elapsed));
@@ -186,7 +193,10 @@ fn the_trace_shows_the_readiness_pattern() {
     for step in expect_in_order {
         match lines[at..].iter().position(|l| l.contains(step)) {
             Some(i) => at += i + 1,
-            None => panic!("trace step {step:?} missing (in order) from:\n{}", lines.join("\n")),
+            None => panic!(
+                "trace step {step:?} missing (in order) from:\n{}",
+                lines.join("\n")
+            ),
         }
     }
 }

@@ -65,8 +65,14 @@ fn no_rust_block_is_ignored() {
 #[test]
 fn the_book_has_checked_rust_blocks() {
     let fences = rust_fences();
-    let checked = fences.iter().filter(|(_, _, info)| !info.contains("compile_fail")).count();
-    assert!(checked > 0, "no Rust block found under book/: is the path right?");
+    let checked = fences
+        .iter()
+        .filter(|(_, _, info)| !info.contains("compile_fail"))
+        .count();
+    assert!(
+        checked > 0,
+        "no Rust block found under book/: is the path right?"
+    );
     let generated = include_str!(concat!(env!("OUT_DIR"), "/skeptic-tests.rs"))
         .matches("#[test]")
         .count();
