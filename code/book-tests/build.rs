@@ -112,13 +112,13 @@ fn include(arg: &str, dir: &Path, page: &Path, hide_rest: bool) -> String {
             let end = format!("ANCHOR_END: {anchor}");
             let first = lines
                 .iter()
-                .position(|l| l.trim_end().ends_with(&begin))
+                .position(|l| is_marker(l, &begin))
                 .unwrap_or_else(|| {
                     panic!("{}: no `{begin}` in {}", page.display(), file.display())
                 });
             let last = lines[first..]
                 .iter()
-                .position(|l| l.trim_end().ends_with(&end))
+                .position(|l| is_marker(l, &end))
                 .map(|n| first + n)
                 .unwrap_or_else(|| panic!("{}: no `{end}` in {}", page.display(), file.display()));
             (first + 1, last)
@@ -142,6 +142,15 @@ fn include(arg: &str, dir: &Path, page: &Path, hide_rest: bool) -> String {
     // The directive sits on its own line; its newline follows.
     out.pop();
     out
+}
+
+/// Whether `line` is the anchor marker `marker` (`ANCHOR: name`): at the end
+/// of a code comment (`// ANCHOR: name`) or, in Markdown, inside an HTML
+/// comment (`<!-- ANCHOR: name -->`), which hides it from readers of the file.
+fn is_marker(line: &str, marker: &str) -> bool {
+    let line = line.trim_end();
+    let line = line.strip_suffix("-->").map_or(line, str::trim_end);
+    line.ends_with(marker)
 }
 
 /// Rewrites each ```rust block so that it has a `main` guarded by a watchdog.

@@ -118,7 +118,7 @@ fn echo_returns_the_number_of_bytes_echoed() {
             patiently(
                 "echo did not return after the client closed its side: a read of 0 bytes \
                  means end of stream",
-                async { echo.await },
+                echo,
             )
             .await
         })
@@ -127,6 +127,98 @@ fn echo_returns_the_number_of_bytes_echoed() {
         echoed, 1000,
         "echo should return the number of bytes it echoed (1000)"
     );
+}
+
+#[test]
+fn echo_finishes_writes_that_the_socket_cuts_short() {
+    // The server's socket gets a tiny send buffer and the client starts
+    // reading late, so echo's writes are cut short (Ok(n) with n smaller
+    // than asked) and the rest must be written after.
+    const LEN: usize = 1 << 20;
+    let (echoed, count) = within(
+        LIMIT,
+        "the echo through a tiny send buffer did not finish",
+        || {
+            code::block_on(async {
+                let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+                let (server, _) = listener.accept().unwrap();
+                set_send_buffer(&server, 4096);
+                let client = std::rc::Rc::new(AsyncTcpStream::from_std(client).unwrap());
+                let echo = code::spawn(echo(AsyncTcpStream::from_std(server).unwrap()));
+                let writer = {
+                    let client = std::rc::Rc::clone(&client);
+                    code::spawn(async move {
+                        write_all(&mut &*client, &pattern(LEN)).await.unwrap();
+                        client.shutdown(Shutdown::Write).unwrap();
+                    })
+                };
+                code::time::sleep(Duration::from_millis(100)).await;
+                let echoed = read_to_end(&client).await;
+                writer.await;
+                let count =
+                    patiently("echo did not return after the end of the stream", echo).await;
+                (echoed, count)
+            })
+        },
+    );
+    if echoed != pattern(LEN) {
+        panic!(
+            "through a small socket buffer, {} of {LEN} bytes came back, wrong from byte {} on: \
+             a write may take only part of the buffer (it returns how much it took); write the \
+             rest too, e.g. with code::io::write_all",
+            echoed.len(),
+            first_difference(&echoed, &pattern(LEN))
+        );
+    }
+    assert_eq!(
+        count, LEN as u64,
+        "echo should return the number of bytes it echoed"
+    );
+}
+
+/// Sets SO_SNDBUF (std has no setter for it): the kernel then accepts at
+/// most about this much unsent data, so writes are cut short sooner.
+fn set_send_buffer(stream: &std::net::TcpStream, bytes: libc::c_int) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid socket, and a pointer to a c_int with its size, as
+    // setsockopt(2) asks for SO_SNDBUF.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            (&bytes as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(
+        rc,
+        0,
+        "setsockopt(SO_SNDBUF) failed: {}",
+        io::Error::last_os_error()
+    );
+}
+
+/// Reads until end of stream, each read bounded by `PATIENCE`.
+async fn read_to_end(stream: &AsyncTcpStream) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        let n = patiently("the echo stalled", stream.read(&mut buf)).await;
+        if n == 0 {
+            return all;
+        }
+        all.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Where two byte strings first differ.
+fn first_difference(a: &[u8], b: &[u8]) -> usize {
+    a.iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()))
 }
 
 #[test]
@@ -198,6 +290,9 @@ fn echoes_a_large_message() {
                         client.shutdown(Shutdown::Write).unwrap();
                     })
                 };
+                // A slow start: the server's socket buffer fills up, so its
+                // writes are cut short and it must write the rest.
+                code::time::sleep(Duration::from_millis(100)).await;
                 let mut echoed = Vec::with_capacity(LEN);
                 let mut buf = vec![0; 64 * 1024];
                 loop {

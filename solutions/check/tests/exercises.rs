@@ -100,9 +100,13 @@ fn every_exercise_fails_and_every_solution_passes() {
                 // The solution runs the exercise's file as a module, so its
                 // test names carry that module's name as a prefix.
                 let prefix = format!("exercise_{n}_tests::");
-                solution_tests.extend(outcome.passed.iter().chain(&outcome.failed).map(|t| {
-                    t.strip_prefix(&prefix).unwrap_or(t).to_string()
-                }));
+                solution_tests.extend(
+                    outcome
+                        .passed
+                        .iter()
+                        .chain(&outcome.failed)
+                        .map(|t| t.strip_prefix(&prefix).unwrap_or(t).to_string()),
+                );
                 summary.push(format!(
                     "{solution:<12} {:<22} {:>2} of {:>2} tests pass            ({:.2} s)",
                     binary.name,
@@ -121,8 +125,12 @@ fn every_exercise_fails_and_every_solution_passes() {
                 "{solution} does not run the same tests as {exercise}: only in {exercise}: \
                  {:?}; only in {solution}: {:?}. Its tests/ file should be a `#[path]` \
                  module pointing at the exercise's test file.",
-                exercise_tests.difference(&solution_tests).collect::<Vec<_>>(),
-                solution_tests.difference(&exercise_tests).collect::<Vec<_>>()
+                exercise_tests
+                    .difference(&solution_tests)
+                    .collect::<Vec<_>>(),
+                solution_tests
+                    .difference(&exercise_tests)
+                    .collect::<Vec<_>>()
             ));
         }
     }
@@ -149,7 +157,12 @@ fn build_all(root: &Path) -> Vec<TestBinary> {
         .args(["test", "--no-run", "--locked"])
         .args(["--message-format", "json-render-diagnostics"]);
     for n in EXERCISES {
-        command.args(["-p", &format!("exercise-{n}"), "-p", &format!("solution-{n}")]);
+        command.args([
+            "-p",
+            &format!("exercise-{n}"),
+            "-p",
+            &format!("solution-{n}"),
+        ]);
     }
     let output = command.output().expect("could not run cargo");
     assert!(
