@@ -246,8 +246,26 @@ fn resolve(cargo: &Cargo, dir: &Path) -> Result<(), Error> {
 /// `keep` refuses taken out. Everything else is left as written.
 pub fn filter_members(manifest: &str, keep: impl Fn(&str) -> bool) -> String {
     let mut out = String::new();
-    let mut lines = manifest.lines();
+    let mut lines = manifest.lines().peekable();
     while let Some(line) = lines.next() {
+        if line.trim_start().starts_with('#') {
+            // A comment paragraph about the solutions is not true of the
+            // handout: it goes whole.
+            let mut paragraph = vec![line];
+            while let Some(next) = lines.next_if(|l| l.trim_start().starts_with('#')) {
+                paragraph.push(next);
+            }
+            if !paragraph
+                .iter()
+                .any(|l| l.to_lowercase().contains("solution"))
+            {
+                for comment in paragraph {
+                    out += comment;
+                    out.push('\n');
+                }
+            }
+            continue;
+        }
         let key = line.split('=').next().unwrap_or("").trim();
         if !(line.contains('=') && (key == "members" || key == "default-members")) {
             out += line;
@@ -315,6 +333,8 @@ mod tests {
         let manifest = "\
 [workspace]
 resolver = \"3\"
+# solutions/* are the finished exercises,
+# checked by exercises/check.
 members = [
     \"code\",  # the runtime
     \"exercises/*\",

@@ -47,14 +47,13 @@ pub fn next(course: &Course, exercise: &Exercise, reset: bool) -> Result<String,
 
 fn show(exercise: &Exercise, hints: &[Hint], index: usize) -> String {
     let hint = &hints[index];
-    let mut text = format!(
-        "{} — hint {} of {}: {}\n\n{}\n\n",
-        exercise.name,
-        index + 1,
-        hints.len(),
-        hint.title,
-        hint.body
-    );
+    let mut text = format!("{} — hint {} of {}", exercise.name, index + 1, hints.len());
+    // "Hint 2: the waker" adds "the waker"; a bare "Hint 2" adds nothing.
+    let topic = strip_hint_number(&hint.title);
+    if !topic.is_empty() {
+        text += &format!(": {topic}");
+    }
+    text += &format!("\n\n{}\n\n", hint.body);
     if index + 1 < hints.len() {
         text += &format!(
             "Still stuck? `hint {}` again shows the next one.\n",
@@ -96,6 +95,19 @@ pub fn parse(markdown: &str) -> Vec<Hint> {
         }
     }
     hints
+}
+
+/// `Hint 2: the waker` → `the waker`; other titles as they are.
+fn strip_hint_number(title: &str) -> &str {
+    let Some(rest) = title
+        .strip_prefix("Hint")
+        .or_else(|| title.strip_prefix("hint"))
+    else {
+        return title;
+    };
+    rest.trim_start()
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .trim_start_matches([':', ' ', '.', '—', '-'])
 }
 
 /// `<b>Hint 1</b>: x` → `Hint 1: x`.
@@ -180,6 +192,13 @@ reactor.set_waker(token, Direction::Read, cx.waker());
     #[test]
     fn no_details_no_hints() {
         assert!(parse("# Exercise\n<details> unclosed").is_empty());
+    }
+
+    #[test]
+    fn titles_without_repeating_the_number() {
+        assert_eq!(strip_hint_number("Hint 1"), "");
+        assert_eq!(strip_hint_number("Hint 12: the waker"), "the waker");
+        assert_eq!(strip_hint_number("Stuck?"), "Stuck?");
     }
 
     #[test]
