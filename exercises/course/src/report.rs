@@ -309,6 +309,72 @@ mod tests {
         ]
     }
 
+    /// A learner's checkout as the instructor chapter shows it.
+    fn example_rows(run_stubs: bool) -> Vec<Row> {
+        let run = |outcome, millis| Run {
+            outcome,
+            took: Duration::from_millis(millis),
+        };
+        let todo = Todo {
+            file: "exercises/exercise-4/src/lib.rs".into(),
+            line: 28,
+        };
+        let mut stub = Row::not_started(&exercise(4), vec![todo]);
+        if run_stubs {
+            let failed = (1..=8).map(|i| format!("test_{i}")).collect();
+            stub.run = Some(run(Outcome::Failing { passed: 0, failed }, 2700));
+            stub.outcome = stub.run.as_ref().unwrap().outcome.clone();
+        }
+        vec![
+            Row::tested(&exercise(1), run(Outcome::Passed { tests: 7 }, 4200)),
+            Row::tested(
+                &exercise(2),
+                run(
+                    Outcome::Failing {
+                        passed: 8,
+                        failed: vec![
+                            "read_exact_fails_with_unexpected_eof_when_the_stream_ends_early"
+                                .into(),
+                            "write_all_fails_with_write_zero_when_the_writer_takes_nothing".into(),
+                        ],
+                    },
+                    3100,
+                ),
+            ),
+            Row::tested(
+                &exercise(3),
+                run(
+                    Outcome::CompileError {
+                        message: "error[E0308]: mismatched types at exercises/exercise-3/src/lib.rs:24:9"
+                            .into(),
+                    },
+                    900,
+                ),
+            ),
+            stub,
+        ]
+    }
+
+    /// The book's chapter "For instructors" includes these files: what it
+    /// shows is what the tool prints.
+    /// After a deliberate change of format, `COURSE_BLESS=1 cargo test -p
+    /// course` rewrites the files (then read the diff).
+    #[test]
+    fn the_books_examples_are_what_the_tool_prints() {
+        let examples = [
+            ("status.txt", status(&example_rows(false)), include_str!("../output/status.txt")),
+            ("grades.txt", grades(&example_rows(true)), include_str!("../output/grades.txt")),
+        ];
+        for (file, printed, committed) in examples {
+            if std::env::var_os("COURSE_BLESS").is_some() {
+                let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("output").join(file);
+                std::fs::write(path, &printed).unwrap();
+            } else {
+                assert_eq!(printed, committed, "output/{file} is not what the tool prints");
+            }
+        }
+    }
+
     #[test]
     fn status_list_and_next_step() {
         let text = status(&rows());
