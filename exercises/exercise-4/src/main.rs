@@ -86,7 +86,7 @@ fn run(mib: u64) -> io::Result<()> {
         println!("note: a debug build is many times slower; add --release for real numbers");
     }
     if mib < DEFAULT_MIB {
-        println!("note: below {DEFAULT_MIB} MiB the set-up weighs more than the copying");
+        println!("note: below {DEFAULT_MIB} MiB a run is too short to measure well");
     }
     let bytes = mib << 20;
     println!(
@@ -141,25 +141,34 @@ fn measure(bytes: u64, proxy: Proxy) -> io::Result<Duration> {
         .recv()
         .map_err(|_| io::Error::other("the proxy ended before it listened"))?;
 
-    let mut sender = TcpStream::connect(proxy_addr)?;
-    let chunk = vec![0x5a; 64 * 1024];
+    let sender = TcpStream::connect(proxy_addr)?;
     let start = Instant::now();
-    let mut left = bytes;
-    while left > 0 {
-        let n = left.min(chunk.len() as u64) as usize;
-        sender.write_all(&chunk[..n])?;
-        left -= n as u64;
-    }
-    sender.shutdown(Shutdown::Write)?;
-    let received = join(sink)?;
+    let sent = send(sender, bytes);
+    let received = join(sink);
     let took = start.elapsed();
+    // The proxy's result first: if `copy` failed (or panicked: it is
+    // re-raised here), that is the news, not the broken pipe it left behind.
     let copied = join(proxy)?;
+    sent?;
+    let received = received?;
     if copied != bytes || received != bytes {
         return Err(io::Error::other(format!(
             "sent {bytes} bytes, but copy returned {copied} and the sink received {received}"
         )));
     }
     Ok(took)
+}
+
+/// Writes `bytes` bytes to `sender`, then closes it so the proxy sees EOF.
+fn send(mut sender: TcpStream, bytes: u64) -> io::Result<()> {
+    let chunk = vec![0x5a; 64 * 1024];
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        sender.write_all(&chunk[..n])?;
+        left -= n as u64;
+    }
+    sender.shutdown(Shutdown::Write)
 }
 
 fn join<T>(handle: thread::JoinHandle<io::Result<T>>) -> io::Result<T> {

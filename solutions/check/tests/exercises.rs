@@ -13,9 +13,11 @@
 //! run directly.
 
 use std::collections::BTreeSet;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
+use std::thread;
+use std::time::{Duration, Instant};
 
 /// The exercises, by number.
 const EXERCISES: [u32; 4] = [1, 2, 3, 4];
@@ -40,6 +42,8 @@ struct Outcome {
     /// The binary's whole output, for the failure sections.
     output: String,
     seconds: f64,
+    /// It ran longer than `BINARY_LIMIT` and was stopped.
+    timed_out: bool,
 }
 
 #[test]
@@ -58,6 +62,7 @@ fn every_exercise_fails_and_every_solution_passes() {
 
         for binary in binaries.iter().filter(|b| b.package == exercise) {
             let outcome = run(binary);
+            report_timeout(binary, &outcome, &mut problems);
             if binary.kind != "test" {
                 // Not the learner's work (e.g. the throughput program's own
                 // tests): it must pass before and after.
@@ -95,6 +100,7 @@ fn every_exercise_fails_and_every_solution_passes() {
 
         for binary in binaries.iter().filter(|b| b.package == solution) {
             let outcome = run(binary);
+            report_timeout(binary, &outcome, &mut problems);
             require_all_passed(binary, &outcome, &mut problems);
             if binary.kind == "test" {
                 // The solution runs the exercise's file as a module, so its
@@ -213,17 +219,42 @@ fn build_all(root: &Path) -> Vec<TestBinary> {
     binaries
 }
 
+/// The longest one test binary may run. Every test in it is bounded by
+/// `code::testing::within` (a few seconds), so only a test that escapes
+/// that bound gets here; then the check says so instead of hanging.
+const BINARY_LIMIT: Duration = Duration::from_secs(120);
+
 /// Runs one test binary and sorts its tests into passed and failed.
 fn run(binary: &TestBinary) -> Outcome {
+    // Output goes to files, so a chatty binary cannot fill a pipe and stall
+    // while we wait for it.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("exercise-check-output");
+    fs::create_dir_all(&dir).expect("could not create the output folder");
+    let stdout_path = dir.join(format!("{}-{}.stdout", binary.package, binary.name));
+    let stderr_path = dir.join(format!("{}-{}.stderr", binary.package, binary.name));
     let start = Instant::now();
-    let output = Command::new(&binary.path)
+    let mut child = Command::new(&binary.path)
         .args(["--color", "never"])
         .env("RUST_BACKTRACE", "0")
-        .output()
+        .stdout(fs::File::create(&stdout_path).expect("could not create an output file"))
+        .stderr(fs::File::create(&stderr_path).expect("could not create an output file"))
+        .spawn()
         .unwrap_or_else(|e| panic!("could not run {}: {e}", binary.path.display()));
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("could not wait for a test binary") {
+            break Some(status);
+        }
+        if start.elapsed() > BINARY_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
     let mut outcome = Outcome {
-        output: String::from_utf8_lossy(&output.stdout).into_owned(),
+        output: fs::read_to_string(&stdout_path).unwrap_or_default(),
         seconds: start.elapsed().as_secs_f64(),
+        timed_out: status.is_none(),
         ..Outcome::default()
     };
     // libtest prints one line per test: `test NAME ... ok` or `... FAILED`.
@@ -237,16 +268,26 @@ fn run(binary: &TestBinary) -> Outcome {
             outcome.failed.insert(name.to_string());
         }
     }
-    if !output.status.success() && outcome.failed.is_empty() {
+    if status.is_some_and(|s| !s.success()) && outcome.failed.is_empty() {
         // Crashed, or failed outside any test: count it as a failure.
         outcome
             .failed
             .insert(format!("({} did not finish normally)", binary.name));
         outcome
             .output
-            .push_str(&String::from_utf8_lossy(&output.stderr));
+            .push_str(&fs::read_to_string(&stderr_path).unwrap_or_default());
     }
     outcome
+}
+
+fn report_timeout(binary: &TestBinary, outcome: &Outcome, problems: &mut Vec<String>) {
+    if outcome.timed_out {
+        problems.push(format!(
+            "{}: `{}` was still running after {BINARY_LIMIT:?} and was stopped: some test in it \
+             is not bounded by code::testing::within. Its output so far:\n{}",
+            binary.package, binary.name, outcome.output
+        ));
+    }
 }
 
 fn require_all_passed(binary: &TestBinary, outcome: &Outcome, problems: &mut Vec<String>) {
@@ -267,9 +308,10 @@ fn failure_section<'a>(output: &'a str, test: &str) -> &'a str {
         return output;
     };
     let rest = &output[start..];
-    let end = rest[header.len()..]
+    let body = &rest[header.len()..];
+    let end = body
         .find("\n---- ")
-        .or_else(|| rest.find("\nfailures:\n"))
-        .map_or(rest.len(), |at| at + header.len().min(at));
-    &rest[..end]
+        .or_else(|| body.find("\nfailures:\n"))
+        .unwrap_or(body.len());
+    &rest[..header.len() + end]
 }
