@@ -345,8 +345,9 @@ mod tests {
                 &exercise(3),
                 run(
                     Outcome::CompileError {
-                        message: "error[E0308]: mismatched types at exercises/exercise-3/src/lib.rs:24:9"
-                            .into(),
+                        message:
+                            "error[E0308]: mismatched types at exercises/exercise-3/src/lib.rs:24:9"
+                                .into(),
                     },
                     900,
                 ),
@@ -362,15 +363,28 @@ mod tests {
     #[test]
     fn the_books_examples_are_what_the_tool_prints() {
         let examples = [
-            ("status.txt", status(&example_rows(false)), include_str!("../output/status.txt")),
-            ("grades.txt", grades(&example_rows(true)), include_str!("../output/grades.txt")),
+            (
+                "status.txt",
+                status(&example_rows(false)),
+                include_str!("../output/status.txt"),
+            ),
+            (
+                "grades.txt",
+                grades(&example_rows(true)),
+                include_str!("../output/grades.txt"),
+            ),
         ];
         for (file, printed, committed) in examples {
             if std::env::var_os("COURSE_BLESS").is_some() {
-                let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("output").join(file);
+                let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("output")
+                    .join(file);
                 std::fs::write(path, &printed).unwrap();
             } else {
-                assert_eq!(printed, committed, "output/{file} is not what the tool prints");
+                assert_eq!(
+                    printed, committed,
+                    "output/{file} is not what the tool prints"
+                );
             }
         }
     }
