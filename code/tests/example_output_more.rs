@@ -11,6 +11,10 @@ use code::testing::within;
 #[allow(dead_code)]
 mod edge_and_level;
 
+#[path = "../examples/when_it_breaks.rs"]
+#[allow(dead_code)]
+mod when_it_breaks;
+
 /// Compares an example's output with the committed copy the book includes.
 fn check(name: &str, actual: String) {
     let path = format!("{}/examples/output/{name}.txt", env!("CARGO_MANIFEST_DIR"));
@@ -33,4 +37,14 @@ fn edge_and_level_output_matches_the_book() {
         edge_and_level::run,
     );
     check("edge_and_level", out);
+}
+
+#[test]
+fn when_it_breaks_output_matches_the_book() {
+    let out = within(
+        LIMIT,
+        "example when_it_breaks did not finish: a demonstration that should be bounded hung",
+        when_it_breaks::run,
+    );
+    check("when_it_breaks", out);
 }
