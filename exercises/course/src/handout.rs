@@ -209,37 +209,50 @@ fn copy(root: &Path, path: &Path, dir: &Path, excluded: &[String]) -> Result<usi
 }
 
 fn resolve(cargo: &Cargo, dir: &Path) -> Result<(), Error> {
-    let attempt = |offline: bool| {
-        let mut command = cargo.command();
-        command.args(["metadata", "--format-version", "1"]);
-        if offline {
-            command.arg("--offline");
-        }
-        command
+    let run = |args: &[&str]| {
+        cargo
+            .command()
+            .args(args)
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .output()
+            .map_err(|e| Error::new(format!("could not run cargo: {e}")))
     };
-    // Offline first: every package the handout needs is one the course
-    // already resolved, so no network is needed when the cache has them.
-    let output = attempt(true).and_then(|out| {
-        if out.status.success() {
-            Ok(out)
-        } else {
-            attempt(false)
-        }
-    });
-    match output {
-        Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => Err(Error::new(format!(
-            "the handout in {} is written but its workspace does not resolve (a member may \
-             still need a solution):\n{}",
+    let failed = |what: &str, out: std::process::Output| {
+        Error::new(format!(
+            "the handout in {} is written, but {what}:\n{}",
             dir.display(),
             String::from_utf8_lossy(&out.stderr).trim()
-        ))),
-        Err(e) => Err(Error::new(format!("could not run cargo metadata: {e}"))),
+        ))
+    };
+    // Every member is there and every manifest parses (no dependency is
+    // fetched for this).
+    let out = run(&[
+        "metadata",
+        "--no-deps",
+        "--format-version",
+        "1",
+        "--offline",
+    ])?;
+    if !out.status.success() {
+        return Err(failed(
+            "its workspace is broken (does a member still need a solution?)",
+            out,
+        ));
     }
+    // Only the workspace's own entries change in Cargo.lock: every other
+    // package keeps the version this course was tested with. Offline first,
+    // since nothing new is needed; online if the local index lacks something.
+    let update = ["update", "--workspace"];
+    let out = run(&[&update[..], &["--offline"]].concat())?;
+    if !out.status.success() {
+        let out = run(&update)?;
+        if !out.status.success() {
+            return Err(failed("its Cargo.lock could not be updated", out));
+        }
+    }
+    Ok(())
 }
 
 /// The workspace manifest with `members` and `default-members` entries that

@@ -161,10 +161,10 @@ fn a_hanging_exercise_is_stopped_and_reported() {
     );
     let root = fake_course("hang", &[hangs]);
     let start = std::time::Instant::now();
-    let output = course(&root, &["verify", "--time-limit", "20"]);
+    let output = course(&root, &["verify", "--time-limit", "10"]);
     let out = String::from_utf8_lossy(&output.stdout);
     assert!(out.contains("exercise-1  timed out"), "{}", text(&output));
-    assert!(out.contains("still running after 20 s"), "{out}");
+    assert!(out.contains("still running after 10 s"), "{out}");
     assert!(
         start.elapsed().as_secs() < 60,
         "the time limit did not stop the run"
@@ -278,6 +278,15 @@ fn handout_has_no_solutions_and_exercise_1_fails_as_here() {
     );
     let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap();
     assert!(!manifest.contains("solutions"), "{manifest}");
+    let lock = fs::read_to_string(out.join("Cargo.lock")).unwrap();
+    assert!(
+        lock.contains("name = \"exercise-1\""),
+        "Cargo.lock lost the exercises"
+    );
+    assert!(
+        !lock.contains("name = \"solution-"),
+        "Cargo.lock still lists the solutions, so `cargo test --locked` would fail"
+    );
     for kept in [
         "book/SUMMARY.md",
         "book.toml",
