@@ -11,6 +11,10 @@ use code::testing::within;
 #[allow(dead_code)]
 mod edge_and_level;
 
+#[path = "../examples/cancellation_safety.rs"]
+#[allow(dead_code)]
+mod cancellation_safety;
+
 #[path = "../examples/when_it_breaks.rs"]
 #[allow(dead_code)]
 mod when_it_breaks;
@@ -47,4 +51,14 @@ fn when_it_breaks_output_matches_the_book() {
         when_it_breaks::run,
     );
     check("when_it_breaks", out);
+}
+
+#[test]
+fn cancellation_safety_output_matches_the_book() {
+    let out = within(
+        LIMIT,
+        "example cancellation_safety did not finish: a read that should time out kept waiting",
+        cancellation_safety::run,
+    );
+    check("cancellation_safety", out);
 }

@@ -1,0 +1,157 @@
+//! What a timeout does to a read in progress. Chapter "Cancellation safety".
+//!
+//! `cargo run -p code --example cancellation_safety`
+//!
+//! `code::time::timeout` drops the future it runs when time is up. Dropping
+//! a `read` future loses nothing; dropping a `read_exact` future after it
+//! has read part of its buffer loses that part.
+
+use std::io;
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::time::Duration;
+
+use code::io::{read_exact, write_all};
+use code::net::AsyncTcpStream;
+use code::time::{sleep, timeout};
+
+fn main() {
+    print!("{}", run());
+}
+
+/// How long a reader waits before giving up on one attempt.
+const PATIENCE: Duration = Duration::from_millis(50);
+/// How long the peer pauses: longer than `PATIENCE`, so the timeout fires.
+const PAUSE: Duration = Duration::from_millis(200);
+
+pub fn run() -> String {
+    code::block_on(async {
+        let mut out = String::new();
+        out += &read_exact_cancelled().await?;
+        out += &read_cancelled().await?;
+        out += &progress_kept_outside().await?;
+        Ok::<_, io::Error>(out)
+    })
+    .expect("the example's I/O failed")
+}
+
+// ANCHOR: read_exact_cancelled
+/// The peer sends bytes 0..50, pauses, then sends 50..100 and closes.
+async fn read_exact_cancelled() -> io::Result<String> {
+    let (ours, peer) = pair()?;
+    code::spawn(send_in_two_halves(peer));
+
+    let mut buf = [0; 100];
+    let first = timeout(PATIENCE, read_exact(&mut &ours, &mut buf)).await;
+    // The timeout dropped read_exact after it had read the first 50 bytes
+    // into `buf`; how many it had read died with it.
+    let retry = read_exact(&mut &ours, &mut buf).await;
+    Ok(format!(
+        "read_exact, 100 bytes, {PATIENCE:?} timeout: {}\n\
+         \x20 retry: {}\n\
+         \x20 the buffer now starts with byte {}: bytes 0 to 49 are gone\n",
+        describe(&first.map(|_| "done")),
+        retry.map_or_else(|e| e.to_string(), |()| "done".to_string()),
+        buf[0],
+    ))
+}
+// ANCHOR_END: read_exact_cancelled
+
+// ANCHOR: read_cancelled
+/// The peer pauses first, then sends all 100 bytes and closes.
+async fn read_cancelled() -> io::Result<String> {
+    let (ours, peer) = pair()?;
+    code::spawn(async move {
+        sleep(PAUSE).await;
+        write_all(&mut &peer, &numbers(0..100)).await?;
+        peer.shutdown(Shutdown::Write)
+    });
+
+    let mut buf = [0; 100];
+    let first = timeout(PATIENCE, ours.read(&mut buf)).await;
+    // A read takes bytes only in the poll that returns them: nothing was
+    // taken from the socket by the read we dropped.
+    let all = read_to_end(&ours).await?;
+    Ok(format!(
+        "read, {PATIENCE:?} timeout: {}\n\
+         \x20 then reading to the end got {} bytes, {} to {}\n",
+        describe(&first.map(|_| "done")),
+        all.len(),
+        all[0],
+        all[all.len() - 1],
+    ))
+}
+// ANCHOR_END: read_cancelled
+
+// ANCHOR: progress_kept_outside
+/// `read_exact` made cancellation safe by its caller: the count of bytes
+/// read lives outside the future that the timeout may drop.
+async fn progress_kept_outside() -> io::Result<String> {
+    let (ours, peer) = pair()?;
+    code::spawn(async move {
+        sleep(PAUSE).await; // so that the very first attempt times out
+        send_in_two_halves(peer).await
+    });
+
+    let mut buf = [0; 100];
+    let mut filled = 0;
+    let mut timeouts = 0;
+    while filled < buf.len() {
+        match timeout(PATIENCE, ours.read(&mut buf[filled..])).await {
+            Ok(Ok(0)) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(Ok(n)) => filled += n,
+            Ok(Err(e)) => return Err(e),
+            // Give up on this attempt only: `filled` still counts what we have.
+            Err(_elapsed) => timeouts += 1,
+        }
+    }
+    Ok(format!(
+        "read into buf[filled..], {PATIENCE:?} timeout per read: {filled} bytes, {} to {}, \
+         {}\n",
+        buf[0],
+        buf[99],
+        if timeouts > 0 { "although reads timed out on the way" } else { "and no read timed out" },
+    ))
+}
+// ANCHOR_END: progress_kept_outside
+
+/// Sends bytes 0..50, pauses longer than the reader's patience, sends
+/// 50..100, and closes its sending side.
+async fn send_in_two_halves(peer: AsyncTcpStream) -> io::Result<()> {
+    write_all(&mut &peer, &numbers(0..50)).await?;
+    sleep(PAUSE).await;
+    write_all(&mut &peer, &numbers(50..100)).await?;
+    peer.shutdown(Shutdown::Write)
+}
+
+fn numbers(range: std::ops::Range<u8>) -> Vec<u8> {
+    range.collect()
+}
+
+async fn read_to_end(stream: &AsyncTcpStream) -> io::Result<Vec<u8>> {
+    let mut all = Vec::new();
+    let mut buf = [0; 64];
+    loop {
+        match stream.read(&mut buf).await? {
+            0 => return Ok(all),
+            n => all.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+fn describe<T>(result: &Result<T, code::time::Elapsed>) -> String {
+    match result {
+        Ok(_) => "finished".to_string(),
+        Err(elapsed) => format!("timed out ({elapsed})"),
+    }
+}
+
+/// Two ends of one loopback connection, both on this runtime.
+fn pair() -> io::Result<(AsyncTcpStream, AsyncTcpStream)> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let ours = TcpStream::connect(listener.local_addr()?)?;
+    let (peer, _) = listener.accept()?;
+    Ok((
+        AsyncTcpStream::from_std(ours)?,
+        AsyncTcpStream::from_std(peer)?,
+    ))
+}
