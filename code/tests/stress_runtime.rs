@@ -188,6 +188,40 @@ extern "C" fn count_signal(_: libc::c_int) {
     SIGNALS.fetch_add(1, Ordering::Relaxed);
 }
 
+/// Sends SIGUSR1 to the thread that started it, every 300 µs, until it is
+/// dropped. Dropping it (also while unwinding from a panic) stops and joins
+/// the signalling thread, so no signal is ever sent to a thread that ended.
+struct Signaller {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Signaller {
+    fn start() -> Signaller {
+        let target = unsafe { libc::pthread_self() };
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = thread::spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(Duration::from_micros(300))
+            {
+                // Safe: the target is alive until it has joined us.
+                unsafe { libc::pthread_kill(target, libc::SIGUSR1) };
+            }
+        });
+        Signaller {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Signaller {
+    fn drop(&mut self) {
+        drop(self.stop.take()); // disconnects: the loop ends
+        let _ = self.thread.take().unwrap().join();
+    }
+}
+
 /// Signals (EINTR in `epoll_wait`) arriving over and over during a long
 /// transfer do not break the reactor's wait: the transfer completes intact.
 ///
@@ -226,15 +260,7 @@ fn signals_during_a_long_transfer_do_not_break_the_wait() {
                 }
                 peer.shutdown(Shutdown::Write).unwrap();
             });
-            let target = unsafe { libc::pthread_self() };
-            let (stop, stopped) = mpsc::channel::<()>();
-            let signaller = thread::spawn(move || {
-                while stopped.recv_timeout(Duration::from_micros(300)).is_err() {
-                    // The target thread is alive: it waits for this thread
-                    // to stop before it returns.
-                    unsafe { libc::pthread_kill(target, libc::SIGUSR1) };
-                }
-            });
+            let signaller = Signaller::start();
             let (received, trace) = code::trace::capture(|| {
                 code::block_on(async {
                     let watched = Watched::new(stream);
@@ -250,8 +276,7 @@ fn signals_during_a_long_transfer_do_not_break_the_wait() {
                     got
                 })
             });
-            stop.send(()).unwrap();
-            signaller.join().unwrap();
+            drop(signaller);
             echo.join().unwrap();
             (received, trace)
         },

@@ -133,14 +133,21 @@ pub fn reset_on_close(stream: &impl AsRawFd) {
     );
 }
 
-/// Raises this process's soft limit on open files to at least `wanted`
-/// (capped at the hard limit). Raising it never hurts the other tests.
-pub fn raise_fd_limit(wanted: u64) {
+/// Makes sure this process may open `needed` files: raises the soft limit
+/// (to at most 8192, for the tests running alongside). Raising it never
+/// hurts the other tests. Panics, saying so, if the hard limit is too low.
+pub fn raise_fd_limit(needed: u64) {
     unsafe {
         let mut limit: libc::rlimit = std::mem::zeroed();
         assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
-        if limit.rlim_cur < wanted as libc::rlim_t {
-            limit.rlim_cur = (wanted as libc::rlim_t).min(limit.rlim_max);
+        assert!(
+            limit.rlim_max >= needed as libc::rlim_t,
+            "this test needs {needed} open files, but the hard limit is {} (`ulimit -Hn`)",
+            limit.rlim_max
+        );
+        let wanted = (needed.max(8192) as libc::rlim_t).min(limit.rlim_max);
+        if limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted;
             assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
         }
     }
