@@ -15,6 +15,10 @@ mod edge_and_level;
 #[allow(dead_code)]
 mod cancellation_safety;
 
+#[path = "../examples/echo_session.rs"]
+#[allow(dead_code)]
+mod echo_session;
+
 #[path = "../examples/when_it_breaks.rs"]
 #[allow(dead_code)]
 mod when_it_breaks;
@@ -61,4 +65,14 @@ fn cancellation_safety_output_matches_the_book() {
         cancellation_safety::run,
     );
     check("cancellation_safety", out);
+}
+
+#[test]
+fn echo_session_output_matches_the_book() {
+    let out = within(
+        LIMIT,
+        "example echo_session did not finish: is a client or an echo task never woken?",
+        echo_session::run,
+    );
+    check("echo_session", out);
 }
