@@ -10,7 +10,6 @@ use std::future::Future;
 use std::io::{self, BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsRawFd;
-use std::pin::Pin;
 use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::sync::mpsc;
@@ -367,19 +366,6 @@ impl Stop {
         })
     }
 }
-
-/// Runs `fut` to completion on the current runtime, or gives up with an
-/// error after `limit` (for awaiting something inside a test with its own
-/// message).
-pub async fn bounded<F: Future>(limit: Duration, what: &str, fut: F) -> F::Output {
-    match code::time::timeout(limit, fut).await {
-        Ok(output) => output,
-        Err(_) => panic!("{what} did not finish within {limit:?}"),
-    }
-}
-
-/// A boxed future, for keeping different client futures in one list.
-pub type Boxed<T> = Pin<Box<dyn Future<Output = T>>>;
 
 // ---------------------------------------------------------------------------
 // Child processes
