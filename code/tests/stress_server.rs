@@ -250,8 +250,9 @@ fn run_clients(addr: SocketAddr, sizes: &[u64]) -> Vec<(usize, io::Error)> {
 fn a_thousand_concurrent_echo_clients_get_every_byte_back_in_order() {
     const CLIENTS: usize = 1000;
     // Sizes spread over every scale: a power of two drawn at random, then
-    // a size below it. The draw is fixed (seeded); its total is checked below so the test stays quick. One message is
-    // exactly 1 MiB, one is empty.
+    // a size below it. The draw is seeded, so fixed; its total is checked
+    // below so the test stays quick. One message is exactly 1 MiB, one is
+    // empty.
     let mut rng = Rng::new(6);
     let mut sizes: Vec<u64> = (0..CLIENTS)
         .map(|_| {
