@@ -7,7 +7,7 @@ use std::fmt::Write;
 use crate::Config;
 use crate::copy::{self, CopyResult, Proxy};
 use crate::echo::{EchoResult, Server as EchoServer};
-use crate::report::{copy_rate, echo_rate, now_utc};
+use crate::report::{copy_case, echo_case, now_utc};
 use crate::scale::{ScaleResult, Server as ScaleServer};
 use crate::util::{bytes, cores, median, thousands};
 
@@ -55,7 +55,7 @@ pub fn svg(
                     .iter()
                     .enumerate()
                     .map(|(series, &proxy)| {
-                        let value = copy_rate(copy, proxy, buffer) / gib;
+                        let value = median(&copy_case(copy, proxy, buffer).rates()) / gib;
                         Bar {
                             series,
                             value,
@@ -79,7 +79,7 @@ pub fn svg(
                     .iter()
                     .enumerate()
                     .map(|(series, &server)| {
-                        let value = echo_rate(echo, server, c) / 1000.0;
+                        let value = median(&echo_case(echo, server, c).rates()) / 1000.0;
                         Bar {
                             series,
                             value,

@@ -15,13 +15,12 @@
 use std::io::{self, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Barrier};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use code::net::AsyncTcpStream;
 
 use crate::Config;
-use crate::util::{LOOPBACK, join_within};
+use crate::util::{LOOPBACK, join_within, spawn_named, thread_cpu_seconds};
 
 /// The sender's writes and the sink's reads: large, so that the two ends cost
 /// little and the proxy is what we measure.
@@ -48,6 +47,15 @@ impl Proxy {
         }
     }
 
+    /// A short name, for thread names.
+    pub fn short(self) -> &'static str {
+        match self {
+            Proxy::Code => "code",
+            Proxy::Std => "std",
+            Proxy::Tokio => "tokio",
+        }
+    }
+
     /// How the proxy copies, for the table.
     pub fn how(self, buffer: usize) -> &'static str {
         match (self, buffer == BUFFERS[0]) {
@@ -68,6 +76,8 @@ pub struct CopyResult {
     pub buffer: usize,
     /// Seconds per run.
     pub seconds: Vec<f64>,
+    /// CPU seconds the proxy thread used, per run.
+    pub cpu: Vec<f64>,
     pub bytes: u64,
 }
 
@@ -88,6 +98,7 @@ pub fn run(config: &Config) -> io::Result<Vec<CopyResult>> {
                 proxy,
                 buffer,
                 seconds: Vec::new(),
+                cpu: Vec::new(),
                 bytes: config.copy_bytes,
             })
         })
@@ -95,9 +106,10 @@ pub fn run(config: &Config) -> io::Result<Vec<CopyResult>> {
     eprint!("copy: ");
     for round in 0..=config.reps {
         for result in &mut results {
-            let elapsed = run_once(result.proxy, result.buffer, config.copy_bytes)?;
+            let (elapsed, cpu) = run_once(result.proxy, result.buffer, config.copy_bytes)?;
             if round > 0 {
                 result.seconds.push(elapsed.as_secs_f64());
+                result.cpu.push(cpu);
             }
         }
         eprint!("{}", if round == 0 { "warm-up " } else { "." });
@@ -106,8 +118,9 @@ pub fn run(config: &Config) -> io::Result<Vec<CopyResult>> {
     Ok(results)
 }
 
-/// Pushes `bytes` through one proxy and returns how long it took.
-fn run_once(proxy: Proxy, buffer: usize, bytes: u64) -> io::Result<Duration> {
+/// Pushes `bytes` through one proxy and returns how long it took, and the
+/// CPU time the proxy thread used.
+fn run_once(proxy: Proxy, buffer: usize, bytes: u64) -> io::Result<(Duration, f64)> {
     // Connect everything first: sender → proxy_in, proxy_out → sink.
     let proxy_listener = TcpListener::bind(LOOPBACK)?;
     let sink_listener = TcpListener::bind(LOOPBACK)?;
@@ -121,12 +134,18 @@ fn run_once(proxy: Proxy, buffer: usize, bytes: u64) -> io::Result<Duration> {
     let start = Arc::new(Barrier::new(3));
     let proxy_thread = {
         let start = Arc::clone(&start);
-        thread::spawn(move || run_proxy(proxy, buffer, proxy_in, proxy_out, &start))
+        spawn_named(
+            &format!("proxy {} {}k", proxy.short(), buffer / 1024),
+            move || {
+                let copied = run_proxy(proxy, buffer, proxy_in, proxy_out, &start)?;
+                Ok((copied, thread_cpu_seconds()))
+            },
+        )?
     };
-    let sink_thread = thread::spawn(move || drain(sink));
+    let sink_thread = spawn_named("sink", move || drain(sink))?;
     let sender_thread = {
         let start = Arc::clone(&start);
-        thread::spawn(move || send(sender, bytes, &start))
+        spawn_named("sender", move || send(sender, bytes, &start))?
     };
     start.wait();
     let started = Instant::now();
@@ -134,14 +153,14 @@ fn run_once(proxy: Proxy, buffer: usize, bytes: u64) -> io::Result<Duration> {
     let received = join_within(sink_thread, limit, "the copy sink")?;
     let elapsed = started.elapsed();
     join_within(sender_thread, limit, "the copy sender")?;
-    let copied = join_within(proxy_thread, limit, "the copy proxy")?;
+    let (copied, cpu) = join_within(proxy_thread, limit, "the copy proxy")?;
     if received != bytes || copied != bytes {
         return Err(io::Error::other(format!(
             "{} proxy: sent {bytes} bytes, proxy copied {copied}, sink received {received}",
             proxy.name()
         )));
     }
-    Ok(elapsed)
+    Ok((elapsed, cpu))
 }
 
 fn send(mut stream: TcpStream, bytes: u64, start: &Barrier) -> io::Result<()> {

@@ -13,14 +13,13 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use code::net::{AsyncTcpListener, AsyncTcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::Config;
-use crate::util::{LOOPBACK, join_within, tokio_runtime};
+use crate::util::{LOOPBACK, join_within, spawn_named, thread_cpu_seconds, tokio_runtime};
 
 /// Bytes in one request (and in its reply).
 pub const MESSAGE: usize = 64;
@@ -42,6 +41,15 @@ impl Server {
             Server::StdThreads => "std thread per connection",
         }
     }
+
+    /// A short name, for thread names.
+    pub fn short(self) -> &'static str {
+        match self {
+            Server::Code => "code",
+            Server::Tokio => "tokio",
+            Server::StdThreads => "std",
+        }
+    }
 }
 
 /// The measurements of one case.
@@ -52,6 +60,8 @@ pub struct EchoResult {
     pub round_trips: usize,
     /// Seconds per run.
     pub seconds: Vec<f64>,
+    /// CPU seconds the server used (all its threads), per run.
+    pub cpu: Vec<f64>,
 }
 
 impl EchoResult {
@@ -73,15 +83,17 @@ pub fn run(config: &Config) -> io::Result<Vec<EchoResult>> {
                 clients,
                 round_trips,
                 seconds: Vec::new(),
+                cpu: Vec::new(),
             })
         })
         .collect();
     eprint!("echo: ");
     for round in 0..=config.reps {
         for result in &mut results {
-            let elapsed = run_once(result.server, result.clients, result.round_trips)?;
+            let (elapsed, cpu) = run_once(result.server, result.clients, result.round_trips)?;
             if round > 0 {
                 result.seconds.push(elapsed.as_secs_f64());
+                result.cpu.push(cpu);
             }
         }
         eprint!("{}", if round == 0 { "warm-up " } else { "." });
@@ -90,13 +102,14 @@ pub fn run(config: &Config) -> io::Result<Vec<EchoResult>> {
     Ok(results)
 }
 
-fn run_once(server: Server, clients: usize, round_trips: usize) -> io::Result<Duration> {
+/// Runs one case; returns the clients' time and the server's CPU time.
+fn run_once(server: Server, clients: usize, round_trips: usize) -> io::Result<(Duration, f64)> {
     let (ready, addr) = mpsc::channel();
-    let server_thread = thread::spawn(move || match server {
+    let server_thread = spawn_named(&format!("echo {}", server.short()), move || match server {
         Server::Code => serve_code(clients, ready),
         Server::Tokio => serve_tokio(clients, ready),
         Server::StdThreads => serve_std(clients, ready),
-    });
+    })?;
     let addr = addr.recv_timeout(Duration::from_secs(10)).map_err(|_| {
         io::Error::other(format!("the {} echo server did not start", server.name()))
     })??;
@@ -105,8 +118,7 @@ fn run_once(server: Server, clients: usize, round_trips: usize) -> io::Result<Du
     // sees every connection end and stops; `join_within` bounds the wait.
     let served = join_within(server_thread, Duration::from_secs(60), "the echo server");
     let elapsed = elapsed?;
-    served?;
-    Ok(elapsed)
+    Ok((elapsed, served?))
 }
 
 /// Connects `clients` clients, then runs their round trips and times them.
@@ -162,7 +174,8 @@ pub async fn client(
     Ok(())
 }
 
-fn serve_code(clients: usize, ready: mpsc::Sender<io::Result<SocketAddr>>) -> io::Result<()> {
+/// Serves `clients` connections; returns the CPU seconds it used.
+fn serve_code(clients: usize, ready: mpsc::Sender<io::Result<SocketAddr>>) -> io::Result<f64> {
     code::block_on(async move {
         let listener = match AsyncTcpListener::bind(LOOPBACK) {
             Ok(listener) => listener,
@@ -181,7 +194,7 @@ fn serve_code(clients: usize, ready: mpsc::Sender<io::Result<SocketAddr>>) -> io
         for connection in connections {
             connection.await?;
         }
-        Ok(())
+        Ok(thread_cpu_seconds())
     })
 }
 
@@ -190,7 +203,7 @@ pub async fn echo_code(stream: AsyncTcpStream) -> io::Result<u64> {
     code::io::copy(&mut &stream, &mut &stream).await
 }
 
-fn serve_tokio(clients: usize, ready: mpsc::Sender<io::Result<SocketAddr>>) -> io::Result<()> {
+fn serve_tokio(clients: usize, ready: mpsc::Sender<io::Result<SocketAddr>>) -> io::Result<f64> {
     let runtime = tokio_runtime()?;
     runtime.block_on(async move {
         let listener = match tokio::net::TcpListener::bind(LOOPBACK).await {
@@ -210,7 +223,7 @@ fn serve_tokio(clients: usize, ready: mpsc::Sender<io::Result<SocketAddr>>) -> i
         for connection in connections {
             connection.await.map_err(io::Error::other)??;
         }
-        Ok(())
+        Ok(thread_cpu_seconds())
     })
 }
 
@@ -220,7 +233,7 @@ pub async fn echo_tokio(mut stream: tokio::net::TcpStream) -> io::Result<u64> {
     tokio::io::copy(&mut reader, &mut writer).await
 }
 
-fn serve_std(clients: usize, ready: mpsc::Sender<io::Result<SocketAddr>>) -> io::Result<()> {
+fn serve_std(clients: usize, ready: mpsc::Sender<io::Result<SocketAddr>>) -> io::Result<f64> {
     let listener = match TcpListener::bind(LOOPBACK) {
         Ok(listener) => listener,
         Err(e) => {
@@ -233,12 +246,16 @@ fn serve_std(clients: usize, ready: mpsc::Sender<io::Result<SocketAddr>>) -> io:
     for _ in 0..clients {
         let (stream, _) = listener.accept()?;
         stream.set_nodelay(true)?;
-        connections.push(thread::spawn(move || io::copy(&mut &stream, &mut &stream)));
+        connections.push(spawn_named("echo std conn", move || {
+            io::copy(&mut &stream, &mut &stream)?;
+            Ok::<_, io::Error>(thread_cpu_seconds())
+        })?);
     }
+    let mut cpu = thread_cpu_seconds();
     for connection in connections {
-        connection
+        cpu += connection
             .join()
             .map_err(|_| io::Error::other("an echo thread panicked"))??;
     }
-    Ok(())
+    Ok(cpu)
 }

@@ -5,7 +5,7 @@ use crate::Config;
 use crate::copy::{self, CopyResult, Proxy};
 use crate::echo::{self, EchoResult, Server as EchoServer};
 use crate::scale::{ScaleResult, Server as ScaleServer};
-use crate::util::{bytes, cores, median, spread, thousands};
+use crate::util::{bytes, cores, median, paired_ratio, spread, thousands};
 
 const GIB: f64 = (1u64 << 30) as f64;
 
@@ -24,8 +24,8 @@ pub fn header(config: &Config, quick: bool, fd_note: &str) {
         if quick { ", --quick sizes" } else { "" }
     );
     println!(
-        "each case: 1 warm-up run, then {} measured runs taken in turn with the other cases; \
-         tables show the median (min-max); ratios compare medians of the same run",
+        "each case: 1 warm-up run, then {} measured rounds that take the cases in turn; \
+         tables show the median (min-max); a ratio is the median of the ratios within each round",
         config.reps
     );
     println!("{fd_note}");
@@ -40,23 +40,30 @@ pub fn copy(config: &Config, results: &[CopyResult]) {
     );
     println!();
     println!(
-        "| proxy | copies with | buffer | median time | GiB/s (min-max) | vs tokio, same buffer | vs std, same buffer |"
+        "| proxy | copies with | buffer | GiB/s, median (min-max) | vs tokio, same buffer | vs std, same buffer | proxy CPU ms per GiB |"
     );
     println!("|---|---|---|---|---|---|---|");
     for r in results {
         let rate = median(&r.rates());
         let (lo, hi) = spread(&r.rates());
+        let gib = r.bytes as f64 / GIB;
         println!(
-            "| {} | `{}` | {} | {:.3} s | {:.2} ({:.2}-{:.2}) | {:.2}x | {:.2}x |",
+            "| {} | `{}` | {} | {:.2} ({:.2}-{:.2}) | {:.2}x | {:.2}x | {:.0} |",
             r.proxy.name(),
             r.proxy.how(r.buffer),
             bytes(r.buffer as u64),
-            median(&r.seconds),
             rate / GIB,
             lo / GIB,
             hi / GIB,
-            rate / copy_rate(results, Proxy::Tokio, r.buffer),
-            rate / copy_rate(results, Proxy::Std, r.buffer),
+            paired_ratio(
+                &r.rates(),
+                &copy_case(results, Proxy::Tokio, r.buffer).rates()
+            ),
+            paired_ratio(
+                &r.rates(),
+                &copy_case(results, Proxy::Std, r.buffer).rates()
+            ),
+            median(&r.cpu) * 1e3 / gib,
         );
     }
 }
@@ -70,22 +77,25 @@ pub fn echo(config: &Config, results: &[EchoResult]) {
     );
     println!();
     println!(
-        "| C clients | M round trips each | server | median time | round trips/s (min-max) | vs tokio |"
+        "| C clients | M round trips each | server | round trips/s, median (min-max) | vs tokio | server CPU us per round trip |"
     );
     println!("|---|---|---|---|---|---|");
     for r in results {
         let rate = median(&r.rates());
         let (lo, hi) = spread(&r.rates());
         println!(
-            "| {} | {} | {} | {:.3} s | {} ({}-{}) | {:.2}x |",
+            "| {} | {} | {} | {} ({}-{}) | {:.2}x | {:.1} |",
             thousands(r.clients as u64),
             thousands(r.round_trips as u64),
             r.server.name(),
-            median(&r.seconds),
             thousands(rate as u64),
             thousands(lo as u64),
             thousands(hi as u64),
-            rate / echo_rate(results, EchoServer::Tokio, r.clients),
+            paired_ratio(
+                &r.rates(),
+                &echo_case(results, EchoServer::Tokio, r.clients).rates()
+            ),
+            median(&r.cpu) * 1e6 / (r.clients * r.round_trips) as f64,
         );
     }
 }
@@ -140,9 +150,9 @@ pub fn targets(
     let verdict = |met: bool| if met { "met" } else { "MISSED" };
     if let Some(results) = copy {
         for buffer in copy::BUFFERS {
-            let code = copy_rate(results, Proxy::Code, buffer);
-            let vs_tokio = code / copy_rate(results, Proxy::Tokio, buffer);
-            let vs_std = code / copy_rate(results, Proxy::Std, buffer);
+            let rates = |proxy| copy_case(results, proxy, buffer).rates();
+            let vs_tokio = paired_ratio(&rates(Proxy::Code), &rates(Proxy::Tokio));
+            let vs_std = paired_ratio(&rates(Proxy::Code), &rates(Proxy::Std));
             println!(
                 "- copy, {}: code/tokio {vs_tokio:.2}x (target >= 1.0): {}; code/std {vs_std:.2}x (target >= 0.9): {}",
                 bytes(buffer as u64),
@@ -155,8 +165,8 @@ pub fn targets(
         let mut clients: Vec<usize> = results.iter().map(|r| r.clients).collect();
         clients.dedup();
         for c in clients {
-            let ratio =
-                echo_rate(results, EchoServer::Code, c) / echo_rate(results, EchoServer::Tokio, c);
+            let rates = |server| echo_case(results, server, c).rates();
+            let ratio = paired_ratio(&rates(EchoServer::Code), &rates(EchoServer::Tokio));
             println!(
                 "- echo, C = {}: code/tokio {ratio:.2}x (target >= 0.9): {}",
                 thousands(c as u64),
@@ -184,22 +194,20 @@ pub fn targets(
     }
 }
 
-/// The median throughput of one copy case, in bytes per second.
-pub fn copy_rate(results: &[CopyResult], proxy: Proxy, buffer: usize) -> f64 {
-    let r = results
+/// One copy case.
+pub fn copy_case(results: &[CopyResult], proxy: Proxy, buffer: usize) -> &CopyResult {
+    results
         .iter()
         .find(|r| r.proxy == proxy && r.buffer == buffer)
-        .expect("every proxy runs with every buffer");
-    median(&r.rates())
+        .expect("every proxy runs with every buffer")
 }
 
-/// The median round trips per second of one echo case.
-pub fn echo_rate(results: &[EchoResult], server: EchoServer, clients: usize) -> f64 {
-    let r = results
+/// One echo case.
+pub fn echo_case(results: &[EchoResult], server: EchoServer, clients: usize) -> &EchoResult {
+    results
         .iter()
         .find(|r| r.server == server && r.clients == clients)
-        .expect("every server runs every client count");
-    median(&r.rates())
+        .expect("every server runs every client count")
 }
 
 /// The current time as `YYYY-MM-DD HH:MM`, in UTC.

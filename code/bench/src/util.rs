@@ -22,6 +22,15 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// How many times faster `a` was than `b`: the median of the ratios of runs
+/// made in the same round (run i of `a` next to run i of `b`). A slow phase
+/// of a busy machine that hits both runs of a round cancels out.
+pub fn paired_ratio(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "paired runs");
+    let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+    median(&ratios)
+}
+
 /// The smallest and largest measurement, to show how noisy a case was.
 pub fn spread(values: &[f64]) -> (f64, f64) {
     let min = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -56,6 +65,15 @@ pub fn tokio_runtime() -> io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
+}
+
+/// Starts a thread with a name (profilers and `top -H` show it: "proxy code",
+/// "echo tokio", ...).
+pub fn spawn_named<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> io::Result<JoinHandle<T>> {
+    thread::Builder::new().name(name.to_string()).spawn(f)
 }
 
 /// Joins `handle`, but gives up after `limit` so that a stuck case ends the
@@ -151,6 +169,20 @@ pub fn resident_bytes(pid: u32) -> io::Result<u64> {
     Ok(kib * 1024)
 }
 
+/// CPU time this thread has used so far, in seconds. Unlike the wall clock
+/// it does not count the time other programs had the core, so it stays
+/// comparable on a busy machine.
+pub fn thread_cpu_seconds() -> f64 {
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the struct we pass and keeps no pointer.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    time.tv_sec as f64 + time.tv_nsec as f64 * 1e-9
+}
+
 /// The number of cores this process may run on.
 pub fn cores() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())
@@ -165,6 +197,12 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
         assert_eq!(median(&[7.0]), 7.0);
+    }
+
+    #[test]
+    fn paired_ratio_is_the_median_of_per_round_ratios() {
+        // Round 2 was slow for both: the pair still says 2x.
+        assert_eq!(paired_ratio(&[4.0, 1.0, 4.0], &[2.0, 0.5, 1.0]), 2.0);
     }
 
     #[test]
