@@ -15,6 +15,10 @@ mod edge_and_level;
 #[allow(dead_code)]
 mod cancellation_safety;
 
+#[path = "../examples/copy_counts.rs"]
+#[allow(dead_code)]
+mod copy_counts;
+
 #[path = "../examples/echo_session.rs"]
 #[allow(dead_code)]
 mod echo_session;
@@ -75,4 +79,14 @@ fn echo_session_output_matches_the_book() {
         echo_session::run,
     );
     check("echo_session", out);
+}
+
+#[test]
+fn copy_counts_output_matches_the_book() {
+    let out = within(
+        LIMIT,
+        "example copy_counts did not finish: does the loopback copy wait for an event that never comes?",
+        copy_counts::run,
+    );
+    check("copy_counts", out);
 }
