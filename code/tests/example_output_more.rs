@@ -23,6 +23,10 @@ mod copy_counts;
 #[allow(dead_code)]
 mod echo_session;
 
+#[path = "../examples/futures_io_interop.rs"]
+#[allow(dead_code)]
+mod futures_io_interop;
+
 #[path = "../examples/when_it_breaks.rs"]
 #[allow(dead_code)]
 mod when_it_breaks;
@@ -89,4 +93,14 @@ fn copy_counts_output_matches_the_book() {
         copy_counts::run,
     );
     check("copy_counts", out);
+}
+
+#[test]
+fn futures_io_interop_output_matches_the_book() {
+    let out = within(
+        LIMIT,
+        "example futures_io_interop did not finish: does poll_close (shutdown) reach the server?",
+        futures_io_interop::run,
+    );
+    check("futures_io_interop", out);
 }
