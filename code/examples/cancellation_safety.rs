@@ -109,7 +109,11 @@ async fn progress_kept_outside() -> io::Result<String> {
          {}\n",
         buf[0],
         buf[99],
-        if timeouts > 0 { "although reads timed out on the way" } else { "and no read timed out" },
+        if timeouts > 0 {
+            "although reads timed out on the way"
+        } else {
+            "and no read timed out"
+        },
     ))
 }
 // ANCHOR_END: progress_kept_outside

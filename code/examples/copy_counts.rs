@@ -24,7 +24,10 @@ fn main() {
 const TOTAL: usize = 1 << 20;
 
 pub fn run() -> String {
-    let mut out = format!("copying {} MiB in memory with copy_with_buffer:\n", TOTAL >> 20);
+    let mut out = format!(
+        "copying {} MiB in memory with copy_with_buffer:\n",
+        TOTAL >> 20
+    );
     for kib in [1, 8, 64, 256] {
         let (reads, writes) = count_calls(kib * 1024);
         let note = if kib * 1024 == code::io::COPY_BUFFER_SIZE {
@@ -72,8 +75,15 @@ impl AsyncWrite for Sink {
 
 /// Copies `TOTAL` bytes through a buffer of `size` bytes.
 fn count_calls(size: usize) -> (usize, usize) {
-    let mut source = Source { data: vec![7; TOTAL], position: 0, reads: 0 };
-    let mut sink = Sink { received: 0, writes: 0 };
+    let mut source = Source {
+        data: vec![7; TOTAL],
+        position: 0,
+        reads: 0,
+    };
+    let mut sink = Sink {
+        received: 0,
+        writes: 0,
+    };
     let copied = code::block_on(copy_with_buffer(&mut source, &mut sink, &mut vec![0; size]));
     assert_eq!(copied.unwrap(), TOTAL as u64);
     assert_eq!(sink.received, TOTAL);
@@ -112,7 +122,11 @@ fn tcp_copy() -> io::Result<String> {
          {} received, {}\n",
         TOTAL >> 20,
         received.len(),
-        if in_order { "all in order" } else { "NOT in order" },
+        if in_order {
+            "all in order"
+        } else {
+            "NOT in order"
+        },
     ))
 }
 

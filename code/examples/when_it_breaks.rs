@@ -48,14 +48,8 @@ pub fn run() -> String {
         isolated(|| reader_and_writer(false))
     );
     out += "(a) A wake that comes between \"the queue is empty\" and \"sleep\":\n";
-    out += &format!(
-        "    naive sleep: {}\n",
-        isolated(lost_wakeup_naive)
-    );
-    out += &format!(
-        "    sound sleep: {}\n",
-        isolated(lost_wakeup_sound)
-    );
+    out += &format!("    naive sleep: {}\n", isolated(lost_wakeup_naive));
+    out += &format!("    sound sleep: {}\n", isolated(lost_wakeup_sound));
     out += "(f) write_all on a writer that returns Ok(0):\n";
     out += &format!("    {}\n", isolated(write_all_on_a_stuck_writer));
     out += "The deadlock check: Pending without a stored waker:\n";
@@ -200,7 +194,10 @@ fn reader_and_writer(one_slot: bool) -> String {
                 })
                 .await
                 .unwrap();
-                format!("{polls} polls, got {:?}", String::from_utf8_lossy(&reply[..n]))
+                format!(
+                    "{polls} polls, got {:?}",
+                    String::from_utf8_lossy(&reply[..n])
+                )
             }
         });
         let writer = code::spawn({
@@ -274,7 +271,12 @@ fn naive_sleep(signal: &Signal, limit: Duration, between: impl FnOnce()) -> bool
         return false;
     }
     let guard = signal.woken.lock().unwrap(); // 2. sleep
-    signal.bell.wait_timeout(guard, limit).unwrap().1.timed_out()
+    signal
+        .bell
+        .wait_timeout(guard, limit)
+        .unwrap()
+        .1
+        .timed_out()
 }
 
 /// Looks and sleeps under one lock: a waker must take the lock to set the
