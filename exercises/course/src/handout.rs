@@ -51,6 +51,7 @@ pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error
     let target = dir.join("Cargo.toml");
     fs::write(&target, workspace).map_err(|e| io_error("write", &target, e))?;
     files += 1;
+    note_in_readme(dir)?;
 
     // Resolve the new workspace: it proves every member is there, and drops
     // the solutions' entries from the copied Cargo.lock, so `--locked` works.
@@ -68,6 +69,20 @@ pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error
         dir.display(),
         left_out.join(", ")
     ))
+}
+
+/// The README and the book mention `solutions/`; say once why it is not here.
+fn note_in_readme(dir: &Path) -> Result<(), Error> {
+    let readme = dir.join("README.md");
+    let Ok(mut text) = fs::read_to_string(&readme) else {
+        return Ok(());
+    };
+    text += "\n## This copy\n\n\
+             A handout for students, written by `cargo run -p course -- handout`. The \
+             solutions are not included: where the book or this README mentions \
+             `solutions/solution-N` or the check of the exercises, that is the \
+             instructor's copy. `cargo run -p course -- status` shows where you are.\n";
+    fs::write(&readme, text).map_err(|e| io_error("write", &readme, e))
 }
 
 /// A new or empty folder, outside the course (else the course would copy

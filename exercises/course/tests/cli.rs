@@ -299,6 +299,12 @@ fn handout_has_no_solutions_and_exercise_1_fails_as_here() {
         );
     }
 
+    let readme = fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(
+        readme.contains("## This copy"),
+        "the handout's README does not say what it is"
+    );
+
     // A non-empty folder is refused and left as it was.
     let again = course(&repo(), &["handout", out.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2));
