@@ -328,6 +328,20 @@ fn handout_has_no_solutions_and_exercise_1_fails_as_here() {
         );
     }
 
+    // An instructor grades it: four stubs, four times "not started", no crash.
+    let grades = course(
+        &repo(),
+        &["verify", "--json", "--dir", out.to_str().unwrap()],
+    );
+    let json = String::from_utf8_lossy(&grades.stdout);
+    assert_eq!(grades.status.code(), Some(1), "{}", text(&grades));
+    assert!(json.contains("\"passed\": 0, \"total\": 4"), "{json}");
+    assert_eq!(
+        json.matches("\"result\": \"not started\"").count(),
+        4,
+        "{json}"
+    );
+
     // `cargo test -p exercise-1` fails with the same tests as in this repository.
     let here = cargo_test_exercise_1(&repo());
     let there = cargo_test_exercise_1(&out);
