@@ -322,7 +322,7 @@ fn describe(slept_until_the_limit: bool) -> String {
 // ANCHOR_END: lost_wakeup
 
 // ANCHOR: write_zero
-/// A writer that accepts nothing: a full disk, a closed pipe, a bug.
+/// A writer that accepts nothing: a full fixed-size buffer, a bug.
 struct Stuck {
     calls: usize,
 }
