@@ -28,6 +28,9 @@ const chromiumArgs = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
+/** No check may hang CI: each test fails after this long. */
+const TEST_LIMIT = { timeout: 180_000 };
+
 /** One page load is slow only if something is wrong; say so quickly. */
 const PAGE_TIMEOUT_MS = 15_000;
 
@@ -78,7 +81,7 @@ before(async () => {
   await new Promise((ready) => server.listen(0, '127.0.0.1', ready));
   base = `http://127.0.0.1:${server.address().port}/`;
   browser = await chromium.launch({ executablePath, args: chromiumArgs, timeout: 30_000 });
-});
+}, { timeout: 60_000 });
 
 after(async () => {
   await browser?.close();
@@ -118,7 +121,7 @@ const stubPrint = (page) => page.addInitScript(() => {
   window.print = () => { window.__printRequested = true; };
 });
 
-test('every page loads without console errors', async () => {
+test('every page loads without console errors', TEST_LIMIT, async () => {
   const all = pages();
   assert.ok(all.length > 10, `only ${all.length} pages in ${bookDir}`);
   const failures = [];
@@ -135,7 +138,7 @@ test('every page loads without console errors', async () => {
   assert.deepEqual(failures, [], `pages with errors:\n${failures.join('\n')}`);
 });
 
-test('search finds "WouldBlock"', async () => {
+test('search finds "WouldBlock"', TEST_LIMIT, async () => {
   const { page, problems } = await open('index.html');
   await page.click('#mdbook-search-toggle');
   // Typed key by key: mdBook searches on key-up, as a reader types.
@@ -158,7 +161,7 @@ test('search finds "WouldBlock"', async () => {
   await page.close();
 });
 
-test('diagrams render with a non-zero size', async () => {
+test('diagrams render with a non-zero size', TEST_LIMIT, async () => {
   const withDiagrams = pages().filter((path) =>
     path !== 'print.html' && readFileSync(join(bookDir, path), 'utf8').includes('class="mermaid"'));
   assert.ok(withDiagrams.length > 0, 'no page has a mermaid diagram: is mdbook-mermaid installed?');
@@ -189,7 +192,7 @@ test('diagrams render with a non-zero size', async () => {
   assert.ok(diagrams > 0);
 });
 
-test('a quiz answers a click', async () => {
+test('a quiz answers a click', TEST_LIMIT, async () => {
   const path = pages().find((p) =>
     p !== 'print.html' && readFileSync(join(bookDir, p), 'utf8').includes('quiz-placeholder'));
   assert.ok(path, 'no page has a quiz: is mdbook-quiz installed?');
@@ -219,7 +222,7 @@ test('a quiz answers a click', async () => {
   await page.close();
 });
 
-test('the eye button reveals hidden lines', async () => {
+test('the eye button reveals hidden lines', TEST_LIMIT, async () => {
   const path = pages().find((p) =>
     p !== 'print.html' && readFileSync(join(bookDir, p), 'utf8').includes('class="boring"'));
   assert.ok(path, 'no code block has hidden (`# `) lines');
@@ -238,7 +241,7 @@ test('the eye button reveals hidden lines', async () => {
   await page.close();
 });
 
-test('the print page renders every chapter', async () => {
+test('the print page renders every chapter', TEST_LIMIT, async () => {
   const { page, problems } = await open('print.html', { beforeLoad: stubPrint });
   await page.waitForFunction(() => window.__printRequested === true, null, { timeout: 5_000 })
     .catch(() => {});
@@ -258,7 +261,7 @@ test('the print page renders every chapter', async () => {
   await page.close();
 });
 
-test('screenshots of a few pages for a person to look at', async () => {
+test('screenshots of a few pages for a person to look at', TEST_LIMIT, async () => {
   const wanted = ['introduction.html', 'readiness-pattern.html', 'following-the-data.html',
     'exercises/exercise-1.html', 'instructors.html'];
   for (const path of wanted.filter((p) => existsSync(join(bookDir, p)))) {
