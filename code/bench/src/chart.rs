@@ -128,7 +128,7 @@ pub fn svg(
     );
     let _ = writeln!(
         out,
-        r##"<text x="{}" y="48" text-anchor="middle" fill="#555555">{} UTC, {} cores; cargo run --release -p bench</text>"##,
+        r##"<text x="{}" y="48" text-anchor="middle" fill="#555555">{} UTC, {} cores; cargo run --release -p bench -- --book</text>"##,
         WIDTH / 2.0,
         now_utc(),
         cores()

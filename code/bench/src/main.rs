@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p bench                    # all three, full size
 //! cargo run --release -p bench -- --quick         # smaller, for a first look
+//! cargo run --release -p bench -- --book          # also rewrite the book's results page
 //! cargo run --release -p bench -- --help          # every option
 //! ```
 //!
@@ -16,6 +17,7 @@
 //! and ratios between cases of the same run, so that a busy machine slows
 //! every case alike and the ratios stay meaningful.
 
+mod book;
 mod chart;
 mod copy;
 mod echo;
@@ -23,7 +25,6 @@ mod report;
 mod scale;
 mod util;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -36,7 +37,8 @@ options:
   --quick          smaller sizes and 3 repetitions (a first look, not for the book)
   --only NAME      run one benchmark: copy, echo or scale
   --reps N         measured repetitions per case, 1 to 50 (default 5; 3 with --quick)
-  --svg PATH       also write the chart (SVG) to PATH; needs all three benchmarks
+  --book           also write the book's results page and chart from this run
+                   (book/copy-results.md, book/images/copy-throughput.svg)
   -h, --help       print this help";
 
 /// The sizes of one run of the benchmarks.
@@ -99,7 +101,7 @@ enum Only {
 struct Options {
     config: Config,
     only: Option<Only>,
-    svg: Option<PathBuf>,
+    book: bool,
     quick: bool,
 }
 
@@ -114,7 +116,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
     let mut quick = false;
     let mut only = None;
     let mut reps = None;
-    let mut svg = None;
+    let mut book = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("`{name}` needs a value"));
@@ -138,7 +140,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                     _ => return Err(format!("`--reps {text}`: expected a number from 1 to 50")),
                 }
             }
-            "--svg" => svg = Some(PathBuf::from(value("--svg")?)),
+            "--book" => book = true,
             "--scale-server" => {
                 let name = value("--scale-server")?;
                 return scale::Server::from_name(&name)
@@ -148,8 +150,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
-    if svg.is_some() && only.is_some() {
-        return Err("`--svg` draws all three benchmarks, so it cannot go with `--only`".into());
+    if book && (only.is_some() || quick) {
+        return Err(
+            "`--book` writes the book's page from a full run of all three benchmarks, \
+             so it cannot go with `--only` or `--quick`"
+                .into(),
+        );
     }
     let mut config = if quick {
         Config::quick()
@@ -163,7 +169,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
     Ok(Command::Run(Options {
         config,
         only,
-        svg,
+        book,
         quick,
     }))
 }
@@ -204,37 +210,52 @@ fn run(options: &Options) -> Result<(), String> {
     let fd_note = util::raise_fd_limit(config.scale_connections as u64 + 100)?;
 
     let wants = |b: Only| options.only.is_none_or(|o| o == b);
-    report::header(config, options.quick, &fd_note);
+    println!("# bench: code vs blocking std vs tokio current_thread\n");
+    println!("{}", report::header(config, options.quick));
+    println!("{fd_note}");
 
     let copy = if wants(Only::Copy) {
         let results = copy::run(config).map_err(|e| format!("copy benchmark failed: {e}"))?;
-        report::copy(config, &results);
+        println!(
+            "\n## {}\n\n{}",
+            report::copy_title(config),
+            report::copy_table(&results)
+        );
         Some(results)
     } else {
         None
     };
     let echo = if wants(Only::Echo) {
         let results = echo::run(config).map_err(|e| format!("echo benchmark failed: {e}"))?;
-        report::echo(config, &results);
+        println!(
+            "\n## {}\n\n{}",
+            report::echo_title(config),
+            report::echo_table(&results)
+        );
         Some(results)
     } else {
         None
     };
     let scale = if wants(Only::Scale) {
         let results = scale::run(config).map_err(|e| format!("scale benchmark failed: {e}"))?;
-        report::scale(config, &results);
+        println!(
+            "\n## {}\n\n{}",
+            report::scale_title(config),
+            report::scale_table(&results)
+        );
         Some(results)
     } else {
         None
     };
-    report::targets(copy.as_deref(), echo.as_deref(), scale.as_deref());
+    println!(
+        "\n## targets\n\n{}",
+        report::targets(copy.as_deref(), echo.as_deref(), scale.as_deref())
+    );
 
-    if let (Some(path), Some(copy), Some(echo), Some(scale)) = (&options.svg, &copy, &echo, &scale)
-    {
-        let svg = chart::svg(config, copy, echo, scale);
-        std::fs::write(path, svg)
-            .map_err(|e| format!("could not write {}: {e}", path.display()))?;
-        println!("\nchart written to {}", path.display());
+    if let (true, Some(copy), Some(echo), Some(scale)) = (options.book, &copy, &echo, &scale) {
+        for path in book::write(config, copy, echo, scale)? {
+            println!("wrote {}", path.display());
+        }
     }
     Ok(())
 }
@@ -258,7 +279,8 @@ mod tests {
         assert!(err(&["--reps"]).contains("needs a value"));
         assert!(err(&["--only", "disk"]).contains("copy, echo or scale"));
         assert!(err(&["--fast"]).contains("unknown argument `--fast`"));
-        assert!(err(&["--only", "copy", "--svg", "x.svg"]).contains("cannot go with"));
+        assert!(err(&["--only", "copy", "--book"]).contains("cannot go with"));
+        assert!(err(&["--quick", "--book"]).contains("cannot go with"));
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Prints the results as Markdown tables (readable in a terminal, and ready
-//! to paste into the book), then checks them against the targets of issue #5.
+//! The results as Markdown tables (readable in a terminal, and the same
+//! tables the book shows), and the targets of issue #5 checked against them.
+
+use std::fmt::Write;
 
 use crate::Config;
 use crate::copy::{self, CopyResult, Proxy};
@@ -7,13 +9,14 @@ use crate::echo::{self, EchoResult, Server as EchoServer};
 use crate::scale::{ScaleResult, Server as ScaleServer};
 use crate::util::{bytes, cores, median, paired_ratio, spread, thousands};
 
-const GIB: f64 = (1u64 << 30) as f64;
+pub const GIB: f64 = (1u64 << 30) as f64;
 
-pub fn header(config: &Config, quick: bool, fd_note: &str) {
-    println!("# bench: code vs blocking std vs tokio current_thread");
-    println!();
-    println!(
-        "{} UTC, {} cores, {} build, loopback only{}",
+/// The lines that open a run's output: when, where, how.
+pub fn header(config: &Config, quick: bool) -> String {
+    format!(
+        "{} UTC, {} cores, {} build, loopback only{}\n\
+         each case: 1 warm-up run, then {} measured rounds that take the cases in turn; \
+         tables show the median (min-max); a ratio is the median of the ratios within each round",
         now_utc(),
         cores(),
         if cfg!(debug_assertions) {
@@ -21,140 +24,132 @@ pub fn header(config: &Config, quick: bool, fd_note: &str) {
         } else {
             "release"
         },
-        if quick { ", --quick sizes" } else { "" }
-    );
-    println!(
-        "each case: 1 warm-up run, then {} measured rounds that take the cases in turn; \
-         tables show the median (min-max); a ratio is the median of the ratios within each round",
+        if quick { ", --quick sizes" } else { "" },
         config.reps
-    );
-    println!("{fd_note}");
+    )
 }
 
-pub fn copy(config: &Config, results: &[CopyResult]) {
-    println!();
-    println!(
-        "## copy: sender -> proxy (copies) -> sink, {} per run; sender writes and sink reads {} at a time",
+pub fn copy_title(config: &Config) -> String {
+    format!(
+        "copy: sender → proxy → sink, {} per run (the sender writes and the sink reads {} at a time)",
         bytes(config.copy_bytes),
         bytes(copy::END_BUFFER as u64)
+    )
+}
+
+pub fn copy_table(results: &[CopyResult]) -> String {
+    let mut out = String::from(
+        "| proxy | copies with | buffer | GiB/s, median (min-max) | vs tokio, same buffer | vs std, same buffer | proxy CPU ms per GiB |\n\
+         |---|---|---|---|---|---|---|\n",
     );
-    println!();
-    println!(
-        "| proxy | copies with | buffer | GiB/s, median (min-max) | vs tokio, same buffer | vs std, same buffer | proxy CPU ms per GiB |"
-    );
-    println!("|---|---|---|---|---|---|---|");
     for r in results {
-        let rate = median(&r.rates());
         let (lo, hi) = spread(&r.rates());
-        let gib = r.bytes as f64 / GIB;
-        println!(
-            "| {} | `{}` | {} | {:.2} ({:.2}-{:.2}) | {:.2}x | {:.2}x | {:.0} |",
+        let ratio = |proxy| paired_ratio(&r.rates(), &copy_case(results, proxy, r.buffer).rates());
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {:.2} ({:.2}-{:.2}) | {:.2}× | {:.2}× | {:.0} |",
             r.proxy.name(),
             r.proxy.how(r.buffer),
             bytes(r.buffer as u64),
-            rate / GIB,
+            median(&r.rates()) / GIB,
             lo / GIB,
             hi / GIB,
-            paired_ratio(
-                &r.rates(),
-                &copy_case(results, Proxy::Tokio, r.buffer).rates()
-            ),
-            paired_ratio(
-                &r.rates(),
-                &copy_case(results, Proxy::Std, r.buffer).rates()
-            ),
-            median(&r.cpu) * 1e3 / gib,
+            ratio(Proxy::Tokio),
+            ratio(Proxy::Std),
+            cpu_ms_per_gib(r),
         );
     }
+    out
 }
 
-pub fn echo(config: &Config, results: &[EchoResult]) {
-    println!();
-    println!(
-        "## echo: C clients x M round trips of {} B each, {} measured runs; clients on one tokio current_thread runtime",
+pub fn echo_title(config: &Config) -> String {
+    format!(
+        "echo: C clients × M round trips of {} B, clients on one tokio current_thread runtime, {} measured rounds",
         echo::MESSAGE,
         config.reps
+    )
+}
+
+pub fn echo_table(results: &[EchoResult]) -> String {
+    let mut out = String::from(
+        "| C clients | M round trips each | server | round trips/s, median (min-max) | vs tokio | server CPU µs per round trip |\n\
+         |---|---|---|---|---|---|\n",
     );
-    println!();
-    println!(
-        "| C clients | M round trips each | server | round trips/s, median (min-max) | vs tokio | server CPU us per round trip |"
-    );
-    println!("|---|---|---|---|---|---|");
     for r in results {
-        let rate = median(&r.rates());
         let (lo, hi) = spread(&r.rates());
-        println!(
-            "| {} | {} | {} | {} ({}-{}) | {:.2}x | {:.1} |",
+        let tokio = echo_case(results, EchoServer::Tokio, r.clients);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} ({}-{}) | {:.2}× | {:.1} |",
             thousands(r.clients as u64),
             thousands(r.round_trips as u64),
             r.server.name(),
-            thousands(rate as u64),
+            thousands(median(&r.rates()) as u64),
             thousands(lo as u64),
             thousands(hi as u64),
-            paired_ratio(
-                &r.rates(),
-                &echo_case(results, EchoServer::Tokio, r.clients).rates()
-            ),
+            paired_ratio(&r.rates(), &tokio.rates()),
             median(&r.cpu) * 1e6 / (r.clients * r.round_trips) as f64,
         );
     }
+    out
 }
 
-pub fn scale(config: &Config, results: &[ScaleResult]) {
-    println!();
-    println!(
-        "## scale: {} connections to one echo server in a child process, {} of them active ({} round trips each), {} server(s) of each kind",
+pub fn scale_title(config: &Config) -> String {
+    format!(
+        "scale: {} connections open to one echo server (a child process), {} of them active with {} round trips each; {} server(s) of each kind",
         thousands(config.scale_connections as u64),
         thousands(config.scale_active as u64),
         config.scale_round_trips,
         config.scale_reps
+    )
+}
+
+pub fn scale_table(results: &[ScaleResult]) -> String {
+    let mut out = String::from(
+        "| server | connections held | errors | resident memory, listening | with all open | per connection | vs tokio | active round trips/s |\n\
+         |---|---|---|---|---|---|---|---|\n",
     );
-    println!();
-    println!(
-        "| server | connections held | errors | RSS listening | RSS with all open | per connection | vs tokio | active round trips/s |"
-    );
-    println!("|---|---|---|---|---|---|---|---|");
-    let tokio_memory = results
-        .iter()
-        .find(|r| r.server == ScaleServer::Tokio)
-        .map(|r| median(&r.bytes_per_connection()));
+    let tokio = scale_case(results, ScaleServer::Tokio);
     for r in results {
-        let per_connection = median(&r.bytes_per_connection());
         let middle = &r.runs[r.runs.len() / 2];
-        println!(
-            "| {} | {} | {} | {:.1} MiB | {:.1} MiB | {:.2} KiB | {} | {} |",
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.1} MiB | {:.1} MiB | {:.2} KiB | {:.2}× | {} |",
             r.server.name(),
             thousands(r.runs.iter().map(|run| run.held).min().unwrap_or(0) as u64),
             r.errors(),
             middle.rss_before as f64 / (1 << 20) as f64,
             middle.rss_loaded as f64 / (1 << 20) as f64,
-            per_connection / 1024.0,
-            tokio_memory.map_or("-".into(), |t| format!("{:.2}x", per_connection / t)),
+            kib_per_connection(r),
+            kib_per_connection(r) / kib_per_connection(tokio),
             thousands(median(&r.rates()) as u64),
         );
+    }
+    for r in results {
         if let Some(error) = r.runs.iter().find_map(|run| run.first_error.as_ref()) {
-            println!("\n{} server, first error: {error}", r.server.name());
+            let _ = writeln!(out, "\n{} server, first error: {error}", r.server.name());
         }
     }
+    out
 }
 
-/// Prints each target of issue #5 with the measured ratio and whether it was met.
+/// Each target of issue #5 with the measured ratio and whether it was met,
+/// as a Markdown list.
 pub fn targets(
     copy: Option<&[CopyResult]>,
     echo: Option<&[EchoResult]>,
     scale: Option<&[ScaleResult]>,
-) {
-    println!();
-    println!("## targets");
-    println!();
-    let verdict = |met: bool| if met { "met" } else { "MISSED" };
+) -> String {
+    let mut out = String::new();
+    let verdict = |met: bool| if met { "met" } else { "missed" };
     if let Some(results) = copy {
         for buffer in copy::BUFFERS {
             let rates = |proxy| copy_case(results, proxy, buffer).rates();
             let vs_tokio = paired_ratio(&rates(Proxy::Code), &rates(Proxy::Tokio));
             let vs_std = paired_ratio(&rates(Proxy::Code), &rates(Proxy::Std));
-            println!(
-                "- copy, {}: code/tokio {vs_tokio:.2}x (target >= 1.0): {}; code/std {vs_std:.2}x (target >= 0.9): {}",
+            let _ = writeln!(
+                out,
+                "- copy, {}: code/tokio {vs_tokio:.2}× (target ≥ 1.0×): {}; code/std {vs_std:.2}× (target ≥ 0.9×): {}",
                 bytes(buffer as u64),
                 verdict(vs_tokio >= 1.0),
                 verdict(vs_std >= 0.9)
@@ -162,36 +157,57 @@ pub fn targets(
         }
     }
     if let Some(results) = echo {
-        let mut clients: Vec<usize> = results.iter().map(|r| r.clients).collect();
-        clients.dedup();
-        for c in clients {
+        for c in client_counts(results) {
             let rates = |server| echo_case(results, server, c).rates();
             let ratio = paired_ratio(&rates(EchoServer::Code), &rates(EchoServer::Tokio));
-            println!(
-                "- echo, C = {}: code/tokio {ratio:.2}x (target >= 0.9): {}",
+            let _ = writeln!(
+                out,
+                "- echo, C = {}: code/tokio {ratio:.2}× (target ≥ 0.9×): {}",
                 thousands(c as u64),
                 verdict(ratio >= 0.9)
             );
         }
     }
     if let Some(results) = scale {
-        let of = |s| {
-            results
-                .iter()
-                .find(|r| r.server == s)
-                .expect("both servers ran")
-        };
-        let (code, tokio) = (of(ScaleServer::Code), of(ScaleServer::Tokio));
+        let code = scale_case(results, ScaleServer::Code);
         let held = code.runs.iter().all(|r| r.held == code.connections) && code.errors() == 0;
-        let memory = median(&code.bytes_per_connection()) / median(&tokio.bytes_per_connection());
-        println!(
-            "- scale: code held {} connections with {} errors: {}; memory per connection code/tokio {memory:.2}x (target <= 1.0): {}",
+        let memory =
+            kib_per_connection(code) / kib_per_connection(scale_case(results, ScaleServer::Tokio));
+        let _ = writeln!(
+            out,
+            "- scale: code held {} connections with {} errors: {}; memory per connection code/tokio {memory:.2}× (target ≤ 1.0×): {}",
             thousands(code.connections as u64),
             code.errors(),
             verdict(held),
             verdict(memory <= 1.0)
         );
     }
+    out
+}
+
+/// The client counts of the echo cases, in order.
+pub fn client_counts(results: &[EchoResult]) -> Vec<usize> {
+    let mut clients: Vec<usize> = results.iter().map(|r| r.clients).collect();
+    clients.dedup();
+    clients
+}
+
+/// The median CPU time the proxy used per GiB copied, in milliseconds.
+pub fn cpu_ms_per_gib(r: &CopyResult) -> f64 {
+    median(&r.cpu) * 1e3 / (r.bytes as f64 / GIB)
+}
+
+/// The median resident memory per connection, in KiB.
+pub fn kib_per_connection(r: &ScaleResult) -> f64 {
+    median(&r.bytes_per_connection()) / 1024.0
+}
+
+/// One scale case.
+pub fn scale_case(results: &[ScaleResult], server: ScaleServer) -> &ScaleResult {
+    results
+        .iter()
+        .find(|r| r.server == server)
+        .expect("both servers run")
 }
 
 /// One copy case.

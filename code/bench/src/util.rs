@@ -183,6 +183,19 @@ pub fn thread_cpu_seconds() -> f64 {
     time.tv_sec as f64 + time.tv_nsec as f64 * 1e-9
 }
 
+/// The processor's name, from /proc/cpuinfo ("unknown processor" if absent).
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, name)| name.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown processor".to_string())
+}
+
 /// The number of cores this process may run on.
 pub fn cores() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())

@@ -1,0 +1,302 @@
+//! Writes the book's results page (book/copy-results.md, included by the
+//! chapter "copy and throughput") and its chart from one run, so the page
+//! can never show numbers that no run produced.
+
+use std::path::{Path, PathBuf};
+
+use crate::Config;
+use crate::chart;
+use crate::copy::{self, CopyResult, Proxy};
+use crate::echo::{EchoResult, Server as EchoServer};
+use crate::report::{self, GIB, copy_case, cpu_ms_per_gib, echo_case, kib_per_connection};
+use crate::scale::{ScaleResult, Server as ScaleServer};
+use crate::util::{bytes, cores, cpu_model, median, thousands};
+
+/// The page's prose, with `@NAME@` where the numbers of a run go.
+const TEMPLATE: &str = include_str!("../copy-results.template.md");
+
+/// The book's source folder, found from this crate's place in the workspace.
+pub fn book_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book")
+}
+
+/// Writes the page and the chart; returns the paths written.
+pub fn write(
+    config: &Config,
+    copy: &[CopyResult],
+    echo: &[EchoResult],
+    scale: &[ScaleResult],
+) -> Result<Vec<PathBuf>, String> {
+    let dir = book_dir();
+    let page = dir.join("copy-results.md");
+    let svg = dir.join("images").join("copy-throughput.svg");
+    let write = |path: &Path, text: String| {
+        std::fs::write(path, text).map_err(|e| format!("could not write {}: {e}", path.display()))
+    };
+    std::fs::create_dir_all(dir.join("images"))
+        .map_err(|e| format!("could not create {}/images: {e}", dir.display()))?;
+    write(&svg, chart::svg(config, copy, echo, scale))?;
+    write(&page, page_text(config, copy, echo, scale)?)?;
+    Ok(vec![page, svg])
+}
+
+fn page_text(
+    config: &Config,
+    copy: &[CopyResult],
+    echo: &[EchoResult],
+    scale: &[ScaleResult],
+) -> Result<String, String> {
+    let rate = |proxy, buffer| median(&copy_case(copy, proxy, buffer).rates());
+    let [small, large] = copy::BUFFERS;
+    let gain = Proxy::ALL
+        .iter()
+        .map(|&p| format!("{:.1}×", rate(p, large) / rate(p, small)))
+        .collect::<Vec<_>>();
+    let cpu = |buffer| {
+        let ms: Vec<f64> = Proxy::ALL
+            .iter()
+            .map(|&p| cpu_ms_per_gib(copy_case(copy, p, buffer)))
+            .collect();
+        (
+            ms.iter().copied().fold(f64::INFINITY, f64::min),
+            ms.iter().copied().fold(0.0, f64::max),
+        )
+    };
+    let range = |(lo, hi): (f64, f64)| format!("{lo:.0}–{hi:.0}");
+    let (cpu_large_lo, cpu_large_hi) = cpu(large);
+    let code_memory = kib_per_connection(scale_case(scale, ScaleServer::Code));
+    let tokio_memory = kib_per_connection(scale_case(scale, ScaleServer::Tokio));
+    let noise = noise_note(copy);
+
+    let values: Vec<(&str, String)> = vec![
+        ("DATE", report::now_utc()),
+        ("CORES", cores().to_string()),
+        ("CPU", cpu_model()),
+        ("REPS", config.reps.to_string()),
+        ("ALT", alt_text(config, copy, echo, scale)),
+        ("NOISE", noise),
+        ("COPY_TITLE", report::copy_title(config)),
+        ("COPY_SIZE", bytes(config.copy_bytes)),
+        ("COPY_TABLE", report::copy_table(copy)),
+        ("ECHO_TITLE", report::echo_title(config)),
+        ("ECHO_TABLE", report::echo_table(echo)),
+        ("SCALE_TITLE", report::scale_title(config)),
+        ("SCALE_TABLE", report::scale_table(scale)),
+        ("CONNECTIONS", thousands(config.scale_connections as u64)),
+        (
+            "TARGETS",
+            report::targets(Some(copy), Some(echo), Some(scale)),
+        ),
+        (
+            "GAIN",
+            format!(
+                "{} (`code`), {} (`std`) and {} (tokio) times",
+                gain[0], gain[1], gain[2]
+            ),
+        ),
+        ("CPU_8K", range(cpu(small))),
+        ("CPU_64K", range((cpu_large_lo, cpu_large_hi))),
+        (
+            "LIMIT_64K",
+            format!("{:.1}–{:.1}", 1000.0 / cpu_large_hi, 1000.0 / cpu_large_lo),
+        ),
+        ("KIB_CODE", format!("{code_memory:.1}")),
+        ("KIB_TOKIO", format!("{tokio_memory:.1}")),
+    ];
+    fill(TEMPLATE, &values)
+}
+
+/// Replaces each `@NAME@` of `template`; fails if one is left unfilled.
+fn fill(template: &str, values: &[(&str, String)]) -> Result<String, String> {
+    let mut text = template.to_string();
+    for (name, value) in values {
+        text = text.replace(&format!("@{name}@"), value.trim_end());
+    }
+    match unfilled(&text) {
+        Some(name) => Err(format!("the results template has no value for `@{name}@`")),
+        None => Ok(text),
+    }
+}
+
+/// The first `@NAME@` left in `text` (NAME: capitals, digits, `_`).
+fn unfilled(text: &str) -> Option<&str> {
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        rest = &rest[at + 1..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or(rest.len());
+        if len > 0 && rest[len..].starts_with('@') {
+            return Some(&rest[..len]);
+        }
+    }
+    None
+}
+
+/// A sentence on how noisy the copy runs were, from their spread.
+fn noise_note(copy: &[CopyResult]) -> String {
+    let widest = copy
+        .iter()
+        .map(|r| {
+            let rates = r.rates();
+            let (lo, hi) = crate::util::spread(&rates);
+            (hi - lo) / median(&rates)
+        })
+        .fold(0.0, f64::max);
+    if widest > 0.3 {
+        format!(
+            "The machine was busy with other work during this run: runs of the same copy case \
+             differ by up to {:.0} % of their median. Read the ratios, not the single numbers, \
+             and rerun the command on a quiet machine for numbers worth quoting.",
+            widest * 100.0
+        )
+    } else {
+        "The machine was quiet: runs of the same case agree to within 30 % of their median."
+            .to_string()
+    }
+}
+
+/// The chart's alternative text: every number the chart shows.
+fn alt_text(
+    config: &Config,
+    copy: &[CopyResult],
+    echo: &[EchoResult],
+    scale: &[ScaleResult],
+) -> String {
+    let copy_part = copy::BUFFERS
+        .iter()
+        .map(|&buffer| {
+            let r = |p| median(&copy_case(copy, p, buffer).rates()) / GIB;
+            format!(
+                "with a {} buffer, code {:.2}, std {:.2}, tokio {:.2}",
+                bytes(buffer as u64),
+                r(Proxy::Code),
+                r(Proxy::Std),
+                r(Proxy::Tokio)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let echo_part = report::client_counts(echo)
+        .iter()
+        .map(|&c| {
+            let r = |s| median(&echo_case(echo, s, c).rates()) / 1000.0;
+            format!(
+                "with {} clients, code {:.0}k, std {:.0}k, tokio {:.0}k",
+                thousands(c as u64),
+                r(EchoServer::Code),
+                r(EchoServer::StdThreads),
+                r(EchoServer::Tokio)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    format!(
+        "Three bar charts. Copy of {} through a proxy, in GiB/s: {copy_part}. \
+         Echo round trips per second: {echo_part}. Memory per connection with {} open: \
+         code {:.1} KiB, tokio {:.1} KiB.",
+        bytes(config.copy_bytes),
+        thousands(config.scale_connections as u64),
+        kib_per_connection(scale_case(scale, ScaleServer::Code)),
+        kib_per_connection(scale_case(scale, ScaleServer::Tokio)),
+    )
+}
+
+fn scale_case(results: &[ScaleResult], server: ScaleServer) -> &ScaleResult {
+    report::scale_case(results, server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scale::ScaleRun;
+
+    /// Results shaped like a real run's, with made-up numbers.
+    fn fake_run() -> (Config, Vec<CopyResult>, Vec<EchoResult>, Vec<ScaleResult>) {
+        let config = Config::full();
+        let copy = copy::BUFFERS
+            .iter()
+            .flat_map(|&buffer| {
+                Proxy::ALL.iter().map(move |&proxy| CopyResult {
+                    proxy,
+                    buffer,
+                    seconds: vec![0.3, 0.25, 0.35],
+                    cpu: vec![0.2, 0.2, 0.21],
+                    bytes: 256 << 20,
+                })
+            })
+            .collect();
+        let echo = [(100, 1_000), (1_000, 100)]
+            .iter()
+            .flat_map(|&(clients, round_trips)| {
+                [EchoServer::Code, EchoServer::Tokio, EchoServer::StdThreads]
+                    .into_iter()
+                    .map(move |server| EchoResult {
+                        server,
+                        clients,
+                        round_trips,
+                        seconds: vec![2.0, 2.1, 1.9],
+                        cpu: vec![0.6, 0.6, 0.6],
+                    })
+            })
+            .collect();
+        let scale = ScaleServer::ALL
+            .iter()
+            .map(|&server| ScaleResult {
+                server,
+                connections: 10_000,
+                active: 1_000,
+                round_trips: 100,
+                runs: vec![ScaleRun {
+                    held: 10_000,
+                    errors: 0,
+                    first_error: None,
+                    rss_before: 2 << 20,
+                    rss_loaded: (2 << 20) + 10_000 * 9 * 1024,
+                    active_seconds: 2.0,
+                }],
+            })
+            .collect();
+        (config, copy, echo, scale)
+    }
+
+    #[test]
+    fn the_page_has_every_number_and_no_placeholder() {
+        let (config, copy, echo, scale) = fake_run();
+        let page = page_text(&config, &copy, &echo, &scale).unwrap();
+        assert!(
+            page.contains("| code | `code::io::copy` | 8 KiB |"),
+            "{page}"
+        );
+        assert!(
+            page.contains("| 1,000 | 100 | std thread per connection |"),
+            "{page}"
+        );
+        assert!(
+            page.contains("| tokio current_thread | 10,000 | 0 |"),
+            "{page}"
+        );
+        assert!(page.contains("9.0 KiB (`code`)"), "{page}");
+        assert!(page.contains("- copy, 64 KiB: code/tokio 1.00×"), "{page}");
+        assert!(
+            page.contains("![Three bar charts. Copy of 256 MiB"),
+            "{page}"
+        );
+        assert_eq!(unfilled(&page), None);
+        let svg = chart::svg(&config, &copy, &echo, &scale);
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    }
+
+    #[test]
+    fn fill_replaces_every_placeholder_or_says_which_is_left() {
+        let filled = fill("a @X@ b @Y_Z@", &[("X", "1".into()), ("Y_Z", "2\n".into())]);
+        assert_eq!(filled.unwrap(), "a 1 b 2");
+        let err = fill("a @X@ b @LEFT@", &[("X", "1".into())]).unwrap_err();
+        assert!(err.contains("`@LEFT@`"), "{err}");
+        // An @ in prose (an e-mail address) is not a placeholder.
+        assert_eq!(
+            fill("mail me@example.org", &[]).unwrap(),
+            "mail me@example.org"
+        );
+    }
+}
