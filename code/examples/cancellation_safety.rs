@@ -45,14 +45,20 @@ async fn read_exact_cancelled() -> io::Result<String> {
     // The timeout dropped read_exact after it had read the first 50 bytes
     // into `buf`; how many it had read died with it.
     let retry = read_exact(&mut &ours, &mut buf).await;
-    Ok(format!(
-        "read_exact, 100 bytes, {PATIENCE:?} timeout: {}\n\
-         \x20 retry: {}\n\
-         \x20 the buffer now starts with byte {}: bytes 0 to 49 are gone\n",
-        describe(&first.map(|_| "done")),
-        retry.map_or_else(|e| e.to_string(), |()| "done".to_string()),
-        buf[0],
-    ))
+
+    let mut report = format!(
+        "read_exact, 100 bytes, {PATIENCE:?} timeout: {}\n",
+        describe(&first)
+    );
+    match retry {
+        Ok(()) => report += "  retry: done\n",
+        Err(e) => report += &format!("  retry: {e}\n"),
+    }
+    report += &format!(
+        "  the buffer now starts with byte {}: bytes 0 to 49 are gone\n",
+        buf[0]
+    );
+    Ok(report)
 }
 // ANCHOR_END: read_exact_cancelled
 
@@ -71,14 +77,11 @@ async fn read_cancelled() -> io::Result<String> {
     // A read takes bytes only in the poll that returns them: nothing was
     // taken from the socket by the read we dropped.
     let all = read_to_end(&ours).await?;
-    Ok(format!(
-        "read, {PATIENCE:?} timeout: {}\n\
-         \x20 then reading to the end got {} bytes, {} to {}\n",
-        describe(&first.map(|_| "done")),
-        all.len(),
-        all[0],
-        all[all.len() - 1],
-    ))
+
+    let mut report = format!("read, {PATIENCE:?} timeout: {}\n", describe(&first));
+    report += &format!("  then reading to the end got {} bytes, ", all.len());
+    report += &format!("{} to {}\n", all[0], all[all.len() - 1]);
+    Ok(report)
 }
 // ANCHOR_END: read_cancelled
 
@@ -104,17 +107,13 @@ async fn progress_kept_outside() -> io::Result<String> {
             Err(_elapsed) => timeouts += 1,
         }
     }
-    Ok(format!(
-        "read into buf[filled..], {PATIENCE:?} timeout per read: {filled} bytes, {} to {}, \
-         {}\n",
-        buf[0],
-        buf[99],
-        if timeouts > 0 {
-            "although reads timed out on the way"
-        } else {
-            "and no read timed out"
-        },
-    ))
+    let mut report = format!("read into buf[filled..], {PATIENCE:?} timeout per read: ");
+    report += &format!("{filled} bytes, {} to {}, ", buf[0], buf[99]);
+    report += match timeouts {
+        0 => "and no read timed out\n",
+        _ => "although reads timed out on the way\n",
+    };
+    Ok(report)
 }
 // ANCHOR_END: progress_kept_outside
 
