@@ -223,7 +223,9 @@ fn clear_errors_for_unknown_exercise_no_toolchain_and_not_the_course() {
         text(&output)
     );
 
-    let elsewhere = scratch("not-a-course");
+    // Outside every course: CARGO_TARGET_TMPDIR may be inside this one.
+    let elsewhere = std::env::temp_dir().join(format!("not-a-course-{}", std::process::id()));
+    fs::create_dir_all(&elsewhere).unwrap();
     let output = course(&elsewhere, &["status"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
