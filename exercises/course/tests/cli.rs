@@ -234,6 +234,7 @@ fn clear_errors_for_unknown_exercise_no_toolchain_and_not_the_course() {
         text(&output)
     );
     let output = course(&root, &["verify", "--dir", elsewhere.to_str().unwrap()]);
+    let _ = fs::remove_dir_all(&elsewhere);
     assert!(
         text(&output).contains("is not inside the course"),
         "{}",
