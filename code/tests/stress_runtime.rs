@@ -188,9 +188,28 @@ extern "C" fn count_signal(_: libc::c_int) {
     SIGNALS.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Sends SIGUSR1 to the thread that started it, every 300 µs, until it is
-/// dropped. Dropping it (also while unwinding from a panic) stops and joins
-/// the signalling thread, so no signal is ever sent to a thread that ended.
+/// The kernel's id of the calling thread.
+fn thread_id() -> libc::pid_t {
+    unsafe { libc::gettid() }
+}
+
+/// Sends SIGUSR1 to thread `tid` of this process. `tgkill` (what
+/// `pthread_kill` calls) rather than `pthread_kill`: if the thread has
+/// ended, it fails with `ESRCH` instead of touching a freed thread handle.
+fn signal(tid: libc::pid_t) {
+    unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, libc::SIGUSR1) };
+}
+
+/// Whether thread `tid` is asleep (state `S` in `/proc`). The runtime
+/// thread can only be asleep in the reactor's wait.
+fn asleep(tid: libc::pid_t) -> bool {
+    std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('S'))
+    })
+}
+
+/// Signals the thread that started it every 300 µs, until it is dropped.
 struct Signaller {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
@@ -198,14 +217,13 @@ struct Signaller {
 
 impl Signaller {
     fn start() -> Signaller {
-        let target = unsafe { libc::pthread_self() };
+        let target = thread_id();
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = thread::spawn(move || {
             while let Err(mpsc::RecvTimeoutError::Timeout) =
                 stopped.recv_timeout(Duration::from_micros(300))
             {
-                // Safe: the target is alive until it has joined us.
-                unsafe { libc::pthread_kill(target, libc::SIGUSR1) };
+                signal(target);
             }
         });
         Signaller {
@@ -222,15 +240,67 @@ impl Drop for Signaller {
     }
 }
 
+/// One 1 MiB echo through a slow peer while signals arrive; returns the
+/// bytes that came back and how many times the reactor's wait was
+/// interrupted.
+fn transfer_under_signals() -> (u64, usize) {
+    const LEN: u64 = MIB;
+    let (stream, mut peer) = pair();
+    let runtime = thread_id();
+    // The peer echoes 16 KiB at a time, and before each piece it waits
+    // until the runtime thread is blocked in the reactor's wait, signals
+    // it, and pauses: so the wait is surely interrupted, however busy the
+    // machine is.
+    let echo = thread::spawn(move || {
+        let mut buf = vec![0; 16 << 10];
+        loop {
+            let n = peer.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            for _ in 0..1000 {
+                if asleep(runtime) {
+                    break;
+                }
+                thread::sleep(Duration::from_micros(100));
+            }
+            signal(runtime);
+            thread::sleep(Duration::from_millis(1));
+            peer.write_all(&buf[..n]).unwrap();
+        }
+        peer.shutdown(Shutdown::Write).unwrap();
+    });
+    // More signals, at any moment of the transfer.
+    let signaller = Signaller::start();
+    let (received, trace) = code::trace::capture(|| {
+        code::block_on(async {
+            let watched = Watched::new(stream);
+            let writer = code::spawn({
+                let mut end = watched.clone();
+                async move {
+                    write_pattern(&mut end, 4, 0, LEN).await.unwrap();
+                    end.stream.shutdown(Shutdown::Write).unwrap();
+                }
+            });
+            let got = read_pattern(&mut watched.clone(), 4, 0).await.unwrap();
+            writer.await;
+            got
+        })
+    });
+    drop(signaller);
+    echo.join().unwrap();
+    let interrupted = trace.iter().filter(|l| l.contains("interrupted")).count();
+    (received, interrupted)
+}
+
 /// Signals (EINTR in `epoll_wait`) arriving over and over during a long
 /// transfer do not break the reactor's wait: the transfer completes intact.
 ///
 /// The handler is installed without `SA_RESTART`, so a signal makes the
 /// blocked `epoll_wait` return `EINTR`. Signals go to the runtime thread
-/// only (`pthread_kill`), so other tests are not disturbed.
+/// only, so other tests are not disturbed.
 #[test]
 fn signals_during_a_long_transfer_do_not_break_the_wait() {
-    const LEN: u64 = 4 * MIB;
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
         action.sa_sigaction = count_signal as *const () as usize;
@@ -240,57 +310,17 @@ fn signals_during_a_long_transfer_do_not_break_the_wait() {
             0
         );
     }
-    let (received, trace) = within(
+    let (received, interrupted) = within(
         LIMIT,
         "a transfer did not finish while signals interrupted the reactor's wait: is EINTR \
          from epoll_wait retried?",
-        || {
-            let (stream, mut peer) = pair();
-            // The peer echoes slowly, so the runtime spends much of the
-            // transfer blocked in the reactor's wait, where signals hit.
-            let echo = thread::spawn(move || {
-                let mut buf = vec![0; 32 << 10];
-                loop {
-                    let n = peer.read(&mut buf).unwrap();
-                    if n == 0 {
-                        break;
-                    }
-                    peer.write_all(&buf[..n]).unwrap();
-                    thread::sleep(Duration::from_millis(2));
-                }
-                peer.shutdown(Shutdown::Write).unwrap();
-            });
-            let signaller = Signaller::start();
-            let (received, trace) = code::trace::capture(|| {
-                code::block_on(async {
-                    let watched = Watched::new(stream);
-                    let writer = code::spawn({
-                        let mut end = watched.clone();
-                        async move {
-                            write_pattern(&mut end, 4, 0, LEN).await.unwrap();
-                            end.stream.shutdown(Shutdown::Write).unwrap();
-                        }
-                    });
-                    let got = read_pattern(&mut watched.clone(), 4, 0).await.unwrap();
-                    writer.await;
-                    got
-                })
-            });
-            drop(signaller);
-            echo.join().unwrap();
-            (received, trace)
-        },
+        transfer_under_signals,
     );
-    assert_eq!(received, LEN, "bytes were lost while signals arrived");
-    let interrupted = trace.iter().filter(|l| l.contains("interrupted")).count();
-    assert!(
-        SIGNALS.load(Ordering::Relaxed) > 0,
-        "no signal reached the handler: the test did not exercise EINTR"
-    );
+    assert_eq!(received, MIB, "bytes were lost while signals arrived");
     assert!(
         interrupted > 0,
-        "{} signals arrived but none interrupted the reactor's wait (no trace line \
-         mentions 'interrupted'): the test did not exercise EINTR",
+        "{} signals arrived but none interrupted the reactor's wait (no trace line mentions \
+         'interrupted'): the test did not exercise EINTR",
         SIGNALS.load(Ordering::Relaxed)
     );
 }
