@@ -181,7 +181,7 @@ fn a_slow_reader_parks_the_writer_and_its_reads_wake_it() {
     );
 }
 
-/// Signals delivered handled by the no-op handler below.
+/// How many signals reached the handler below (which does nothing else).
 static SIGNALS: AtomicUsize = AtomicUsize::new(0);
 
 extern "C" fn count_signal(_: libc::c_int) {
