@@ -28,6 +28,8 @@ pub fn write(
     scale: &[ScaleResult],
 ) -> Result<Vec<PathBuf>, String> {
     let dir = book_dir();
+    // Print `/work/book`, not `/work/code/bench/../../book`.
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     let page = dir.join("copy-results.md");
     let svg = dir.join("images").join("copy-throughput.svg");
     let write = |path: &Path, text: String| {
@@ -50,7 +52,7 @@ fn page_text(
     let [small, large] = copy::BUFFERS;
     let gain = Proxy::ALL
         .iter()
-        .map(|&p| format!("{:.1}×", rate(p, large) / rate(p, small)))
+        .map(|&p| format!("{:.1}", rate(p, large) / rate(p, small)))
         .collect::<Vec<_>>();
     let cpu = |buffer| {
         let ms: Vec<f64> = Proxy::ALL
@@ -62,7 +64,7 @@ fn page_text(
             ms.iter().copied().fold(0.0, f64::max),
         )
     };
-    let range = |(lo, hi): (f64, f64)| format!("{lo:.0}–{hi:.0}");
+    let range = |(lo, hi): (f64, f64)| span(lo, hi, 0);
     let (cpu_large_lo, cpu_large_hi) = cpu(large);
     let code_memory = kib_per_connection(scale_case(scale, ScaleServer::Code));
     let tokio_memory = kib_per_connection(scale_case(scale, ScaleServer::Tokio));
@@ -98,12 +100,49 @@ fn page_text(
         ("CPU_64K", range((cpu_large_lo, cpu_large_hi))),
         (
             "LIMIT_64K",
-            format!("{:.1}–{:.1}", 1000.0 / cpu_large_hi, 1000.0 / cpu_large_lo),
+            span(1000.0 / cpu_large_hi, 1000.0 / cpu_large_lo, 1),
         ),
+        ("CPU_SPREAD", format!("{:.0} %", cpu_spread(copy) * 100.0)),
+        ("ECHO_CPU", echo_cpu_ratios(echo)),
         ("KIB_CODE", format!("{code_memory:.1}")),
         ("KIB_TOKIO", format!("{tokio_memory:.1}")),
     ];
     fill(TEMPLATE, &values)
+}
+
+/// `lo–hi` with `decimals` decimals, or one number if both print the same.
+fn span(lo: f64, hi: f64, decimals: usize) -> String {
+    let (lo, hi) = (format!("{lo:.decimals$}"), format!("{hi:.decimals$}"));
+    if lo == hi { lo } else { format!("{lo}–{hi}") }
+}
+
+/// The largest difference in CPU per GiB between two proxies with the same
+/// buffer, relative to the smaller.
+fn cpu_spread(copy: &[CopyResult]) -> f64 {
+    copy::BUFFERS
+        .iter()
+        .map(|&buffer| {
+            let ms: Vec<f64> = Proxy::ALL
+                .iter()
+                .map(|&p| cpu_ms_per_gib(copy_case(copy, p, buffer)))
+                .collect();
+            let (lo, hi) = crate::util::spread(&ms);
+            (hi - lo) / lo
+        })
+        .fold(0.0, f64::max)
+}
+
+/// `code`'s server CPU per round trip over tokio's, for each client count.
+fn echo_cpu_ratios(echo: &[EchoResult]) -> String {
+    let ratios: Vec<f64> = report::client_counts(echo)
+        .iter()
+        .map(|&c| {
+            let cpu = |s| median(&echo_case(echo, s, c).cpu);
+            cpu(EchoServer::Code) / cpu(EchoServer::Tokio)
+        })
+        .collect();
+    let (lo, hi) = crate::util::spread(&ratios);
+    span(lo, hi, 2)
 }
 
 /// Replaces each `@NAME@` of `template`; fails if one is left unfilled.
@@ -168,7 +207,7 @@ fn alt_text(
         .map(|&buffer| {
             let r = |p| median(&copy_case(copy, p, buffer).rates()) / GIB;
             format!(
-                "with a {} buffer, code {:.2}, std {:.2}, tokio {:.2}",
+                "{} buffers: code {:.2}, std {:.2}, tokio {:.2}",
                 bytes(buffer as u64),
                 r(Proxy::Code),
                 r(Proxy::Std),
@@ -182,7 +221,7 @@ fn alt_text(
         .map(|&c| {
             let r = |s| median(&echo_case(echo, s, c).rates()) / 1000.0;
             format!(
-                "with {} clients, code {:.0}k, std {:.0}k, tokio {:.0}k",
+                "{} clients: code {:.0}k, std {:.0}k, tokio {:.0}k",
                 thousands(c as u64),
                 r(EchoServer::Code),
                 r(EchoServer::StdThreads),

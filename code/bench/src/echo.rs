@@ -7,8 +7,9 @@
 //! (`code::io::copy`, `tokio::io::copy`, `std::io::copy`), and ends when
 //! the clients have closed them all.
 //!
-//! The clock starts after all C clients are connected and stops when the
-//! last one has received its last reply.
+//! The clock starts after all C clients are connected (and each has made one
+//! round trip, to check it) and stops when the last one has received its last
+//! reply.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -127,11 +128,12 @@ fn drive_clients(addr: SocketAddr, clients: usize, round_trips: usize) -> io::Re
     runtime.block_on(async {
         let limit = Duration::from_secs(120);
         tokio::time::timeout(limit, async {
-            let mut streams = Vec::with_capacity(clients);
-            for _ in 0..clients {
-                let stream = tokio::net::TcpStream::connect(addr).await?;
-                stream.set_nodelay(true)?;
-                streams.push(stream);
+            let (streams, errors) = connect_checked(addr, clients).await?;
+            if let Some(error) = errors.first() {
+                return Err(io::Error::other(format!(
+                    "{} of {clients} clients could not connect; the first: {error}",
+                    errors.len()
+                )));
             }
             let started = Instant::now();
             let tasks: Vec<_> = streams
@@ -149,6 +151,49 @@ fn drive_clients(addr: SocketAddr, clients: usize, round_trips: usize) -> io::Re
         .await
         .map_err(|_| io::Error::other(format!("echo clients did not finish within {limit:?}")))?
     })
+}
+
+/// Connections opened before the client waits for the server to answer
+/// them all; well below the listen backlog (see `connect_checked`).
+const CONNECT_BATCH: usize = 64;
+
+/// Opens `count` connections to `addr`, each checked with one round trip, and
+/// returns those that worked and what went wrong with the others.
+///
+/// It goes in batches: connect a batch, then check each of its connections.
+/// A connect completes in the kernel before the server has accepted it, so a
+/// client connecting nonstop runs ahead of the server, overflows its accept
+/// queue (the listen backlog: 128 for the std, mio and tokio listeners here),
+/// and a dropped connection attempt is retried only a second later. A batch
+/// smaller than the backlog never gets that far ahead.
+pub async fn connect_checked(
+    addr: SocketAddr,
+    count: usize,
+) -> io::Result<(Vec<tokio::net::TcpStream>, Vec<String>)> {
+    let limit = Duration::from_secs(5);
+    let mut streams = Vec::with_capacity(count);
+    let mut errors = Vec::new();
+    let mut batch = Vec::with_capacity(CONNECT_BATCH);
+    for i in 0..count {
+        match tokio::time::timeout(limit, tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => {
+                stream.set_nodelay(true)?;
+                batch.push((i, stream));
+            }
+            Ok(Err(e)) => errors.push(format!("connection {i}: connect failed: {e}")),
+            Err(_) => errors.push(format!("connection {i}: connect took over {limit:?}")),
+        }
+        if batch.len() == CONNECT_BATCH || i + 1 == count {
+            for (i, mut stream) in batch.drain(..) {
+                match tokio::time::timeout(limit, client(&mut stream, i, 1)).await {
+                    Ok(Ok(())) => streams.push(stream),
+                    Ok(Err(e)) => errors.push(format!("connection {i}: round trip failed: {e}")),
+                    Err(_) => errors.push(format!("connection {i}: no echo within {limit:?}")),
+                }
+            }
+        }
+    }
+    Ok((streams, errors))
 }
 
 /// One client: `round_trips` times, send a message and read it back.

@@ -147,12 +147,16 @@ pub fn targets(
             let rates = |proxy| copy_case(results, proxy, buffer).rates();
             let vs_tokio = paired_ratio(&rates(Proxy::Code), &rates(Proxy::Tokio));
             let vs_std = paired_ratio(&rates(Proxy::Code), &rates(Proxy::Std));
+            let cpu = |proxy| cpu_ms_per_gib(copy_case(results, proxy, buffer));
             let _ = writeln!(
                 out,
-                "- copy, {}: code/tokio {vs_tokio:.2}× (target ≥ 1.0×): {}; code/std {vs_std:.2}× (target ≥ 0.9×): {}",
+                "- copy, {}: code/tokio {vs_tokio:.2}× (target ≥ 1.0×): {}; code/std {vs_std:.2}× \
+                 (target ≥ 0.9×): {}. CPU per GiB, code/tokio {:.2}×, code/std {:.2}× (lower is better)",
                 bytes(buffer as u64),
                 verdict(vs_tokio >= 1.0),
-                verdict(vs_std >= 0.9)
+                verdict(vs_std >= 0.9),
+                cpu(Proxy::Code) / cpu(Proxy::Tokio),
+                cpu(Proxy::Code) / cpu(Proxy::Std),
             );
         }
     }
@@ -160,11 +164,14 @@ pub fn targets(
         for c in client_counts(results) {
             let rates = |server| echo_case(results, server, c).rates();
             let ratio = paired_ratio(&rates(EchoServer::Code), &rates(EchoServer::Tokio));
+            let cpu = |server| median(&echo_case(results, server, c).cpu);
             let _ = writeln!(
                 out,
-                "- echo, C = {}: code/tokio {ratio:.2}× (target ≥ 0.9×): {}",
+                "- echo, C = {}: code/tokio {ratio:.2}× (target ≥ 0.9×): {}. \
+                 Server CPU per round trip, code/tokio {:.2}× (lower is better)",
                 thousands(c as u64),
-                verdict(ratio >= 0.9)
+                verdict(ratio >= 0.9),
+                cpu(EchoServer::Code) / cpu(EchoServer::Tokio),
             );
         }
     }

@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 use code::net::AsyncTcpListener;
 
 use crate::Config;
-use crate::echo::{client, echo_code, echo_tokio};
-use crate::util::{LOOPBACK, resident_bytes, tokio_runtime};
+use crate::echo::{client, connect_checked, echo_code, echo_tokio};
+use crate::util::{LOOPBACK, resident_bytes, thousands, tokio_runtime};
 
 /// A child server that is never told to stop ends itself after this.
 const CHILD_LIMIT: Duration = Duration::from_secs(10 * 60);
@@ -204,34 +204,18 @@ struct Held {
 /// Opens the connections, checks each, runs the active ones, and returns
 /// them all still open.
 async fn hold(addr: SocketAddr, config: &Config) -> io::Result<Held> {
-    let limit = Duration::from_secs(5);
-    let mut streams = Vec::with_capacity(config.scale_connections);
     let mut errors = 0;
     let mut first_error = None;
     let mut failed = |what: String| {
         errors += 1;
         first_error.get_or_insert(what);
     };
-    for i in 0..config.scale_connections {
-        match tokio::time::timeout(limit, tokio::net::TcpStream::connect(addr)).await {
-            Ok(Ok(stream)) => {
-                stream.set_nodelay(true)?;
-                streams.push(stream);
-            }
-            Ok(Err(e)) => failed(format!("connection {i}: connect failed: {e}")),
-            Err(_) => failed(format!("connection {i}: connect took over {limit:?}")),
-        }
+    let started = Instant::now();
+    let (mut streams, connect_errors) = connect_checked(addr, config.scale_connections).await?;
+    for error in connect_errors {
+        failed(error);
     }
-    // A connection counts as held only if the server answers on it.
-    let mut checked = Vec::with_capacity(streams.len());
-    for (i, mut stream) in streams.into_iter().enumerate() {
-        match tokio::time::timeout(limit, client(&mut stream, i, 1)).await {
-            Ok(Ok(())) => checked.push(stream),
-            Ok(Err(e)) => failed(format!("connection {i}: round trip failed: {e}")),
-            Err(_) => failed(format!("connection {i}: no echo within {limit:?}")),
-        }
-    }
-    let mut streams = checked;
+    let opened = started.elapsed();
 
     // The active fraction: all at once, while every other connection idles.
     let active = config.scale_active.min(streams.len());
@@ -260,6 +244,12 @@ async fn hold(addr: SocketAddr, config: &Config) -> io::Result<Held> {
         }
     }
     let active_seconds = started.elapsed().as_secs_f64();
+    eprint!(
+        "[{} opened and checked in {:.1} s, active phase {:.1} s] ",
+        thousands(streams.len() as u64 + idle.len() as u64),
+        opened.as_secs_f64(),
+        active_seconds
+    );
     streams.extend(idle);
     Ok(Held {
         count: streams.len(),
