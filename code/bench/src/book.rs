@@ -103,6 +103,7 @@ fn page_text(
             span(1000.0 / cpu_large_hi, 1000.0 / cpu_large_lo, 1),
         ),
         ("CPU_SPREAD", format!("{:.0} %", cpu_spread(copy) * 100.0)),
+        ("CPU_NOISE", format!("{:.0} %", cpu_noise(copy) * 100.0)),
         ("ECHO_CPU", echo_cpu_ratios(echo)),
         ("KIB_CODE", format!("{code_memory:.1}")),
         ("KIB_TOKIO", format!("{tokio_memory:.1}")),
@@ -127,6 +128,17 @@ fn cpu_spread(copy: &[CopyResult]) -> f64 {
                 .map(|&p| cpu_ms_per_gib(copy_case(copy, p, buffer)))
                 .collect();
             let (lo, hi) = crate::util::spread(&ms);
+            (hi - lo) / lo
+        })
+        .fold(0.0, f64::max)
+}
+
+/// The largest difference in CPU per GiB between two runs of one case,
+/// relative to the smaller.
+fn cpu_noise(copy: &[CopyResult]) -> f64 {
+    copy.iter()
+        .map(|r| {
+            let (lo, hi) = crate::util::spread(&r.cpu);
             (hi - lo) / lo
         })
         .fold(0.0, f64::max)

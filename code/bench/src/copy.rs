@@ -105,11 +105,17 @@ pub fn run(config: &Config) -> io::Result<Vec<CopyResult>> {
         .collect();
     eprint!("copy: ");
     for round in 0..=config.reps {
-        for result in &mut results {
-            let (elapsed, cpu) = run_once(result.proxy, result.buffer, config.copy_bytes)?;
-            if round > 0 {
-                result.seconds.push(elapsed.as_secs_f64());
-                result.cpu.push(cpu);
+        // The contenders of a group (same buffer size, or same client count)
+        // run one after the other, each round starting with the next one, so
+        // none always runs right after a given other case.
+        for group in results.chunks_mut(Proxy::ALL.len()) {
+            for i in 0..group.len() {
+                let result = &mut group[(i + round) % group.len()];
+                let (elapsed, cpu) = run_once(result.proxy, result.buffer, config.copy_bytes)?;
+                if round > 0 {
+                    result.seconds.push(elapsed.as_secs_f64());
+                    result.cpu.push(cpu);
+                }
             }
         }
         eprint!("{}", if round == 0 { "warm-up " } else { "." });
