@@ -36,7 +36,7 @@ Runs the copy, echo and scale benchmarks and prints medians and ratios.
 options:
   --quick          smaller sizes and 3 repetitions (a first look, not for the book)
   --only NAME      run one benchmark: copy, echo or scale
-  --reps N         measured repetitions per case, 1 to 50 (default 5; 3 with --quick)
+  --reps N         measured repetitions per case, 1 to 50 (default 9; 3 with --quick)
   --book           also write the book's results page and chart from this run
                    (book/copy-results.md, book/images/copy-throughput.svg)
   -h, --help       print this help";
@@ -65,7 +65,7 @@ pub struct Config {
 impl Config {
     fn full() -> Config {
         Config {
-            reps: 5,
+            reps: 9,
             copy_bytes: 256 << 20,
             echo_cases: vec![(100, 1_000), (1_000, 100)],
             scale_connections: 10_000,
