@@ -178,18 +178,26 @@ fn prepare_blocks(text: &str, page: &Path) -> String {
             // `compile_fail,ignore`) is left out rather than shown as ignored.
             continue;
         }
-        writeln!(out, "```{info}").unwrap();
+        // skeptic would mark a `should_panic` block `#[should_panic]`, and a
+        // block that does not even compile would then pass. Instead the
+        // block runs as usual and its `main` checks that it panicked.
+        let attrs: Vec<&str> = info.split([',', ' ']).map(str::trim).collect();
+        let should_panic = attrs.contains(&"should_panic");
+        let info: Vec<&str> = attrs.into_iter().filter(|a| *a != "should_panic").collect();
+        writeln!(out, "```{}", info.join(",")).unwrap();
         out.push_str(&guarded(
             &body,
             &format!("{}:{}", page.display(), number + 1),
+            should_panic,
         ));
         out.push_str("```\n");
     }
     out
 }
 
-/// The block's code with `main` renamed and called by a watchdog `main`.
-fn guarded(body: &[&str], place: &str) -> String {
+/// The block's code with `main` renamed and called by a watchdog `main`
+/// (which, for a `should_panic` block, fails unless the call panics).
+fn guarded(body: &[&str], place: &str, should_panic: bool) -> String {
     // What the program is once the `# ` hiding marks are removed.
     let code: Vec<String> = body.iter().map(|l| unhide(l).to_string()).collect();
     let mut code = code.join("\n");
@@ -208,7 +216,22 @@ fn guarded(body: &[&str], place: &str) -> String {
             None
         }
     };
-    let arrow = return_type.map(|t| format!(" -> {t}")).unwrap_or_default();
+    let (arrow, call) = if should_panic {
+        (
+            String::new(),
+            format!(
+                "if std::panic::catch_unwind(|| __book_main()).is_ok() {{\n\
+                 \x20       eprintln!(\"{place}: this block is marked should_panic but did not panic\");\n\
+                 \x20       std::process::exit(1);\n\
+                 \x20   }}"
+            ),
+        )
+    } else {
+        (
+            return_type.map(|t| format!(" -> {t}")).unwrap_or_default(),
+            "__book_main()".to_string(),
+        )
+    };
     format!(
         "{code}\n\
          fn main(){arrow} {{\n\
@@ -217,7 +240,7 @@ fn guarded(body: &[&str], place: &str) -> String {
          \x20       eprintln!(\"{place}: this example was still running after {SNIPPET_LIMIT_SECS} s\");\n\
          \x20       std::process::exit(124);\n\
          \x20   }});\n\
-         \x20   __book_main()\n\
+         \x20   {call}\n\
          }}\n"
     )
 }
