@@ -178,9 +178,14 @@ test('diagrams render with a non-zero size', TEST_LIMIT, async () => {
         `diagram ${i + 1} on ${path} did not render (mermaid source left as text?): ${JSON.stringify(box)}`);
       diagrams += 1;
     }
-    const images = page.locator('main img');
+    // mdBook 0.5 wraps each image in a click-to-zoom label with a second,
+    // hidden copy (shown only while zoomed): measure the ones a reader sees.
+    const images = page.locator('main img:not(.img-wrapper > img)');
     for (let i = 0; i < await images.count(); i++) {
-      const box = await images.nth(i).boundingBox();
+      const image = images.nth(i);
+      await image.scrollIntoViewIfNeeded();
+      await image.evaluate((img) => img.complete || new Promise((done) => { img.onload = img.onerror = done; }));
+      const box = await image.boundingBox();
       assert.ok(box && box.width > 0 && box.height > 0, `image ${i + 1} on ${path} has no size`);
     }
     assert.deepEqual(problems, [], `errors on ${path}`);
