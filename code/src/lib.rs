@@ -44,4 +44,7 @@ pub mod time;
 pub mod trace;
 
 pub use executor::{JoinHandle, block_on, spawn};
+/// The mio the runtime is built on, so that code written against `code`'s
+/// reactor (tokens, interests, mio sockets) needs no dependency of its own.
+pub use mio;
 pub use reactor::reactor;

@@ -15,8 +15,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use code::mio::{self, Token};
 use code::reactor::Reactor;
-use mio::Token;
 
 /// A TCP connection whose reads and writes are futures.
 ///

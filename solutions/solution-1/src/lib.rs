@@ -10,8 +10,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use code::mio::{self, Interest, Token};
 use code::reactor::{Direction, Reactor};
-use mio::{Interest, Token};
 
 /// A TCP connection whose reads and writes are futures.
 ///
