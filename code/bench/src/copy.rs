@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use code::net::AsyncTcpStream;
 
 use crate::Config;
-use crate::util::{LOOPBACK, join_within, spawn_named, thread_cpu_seconds};
+use crate::util::{LOOPBACK, join_within, measure_rounds, spawn_named, thread_cpu_seconds};
 
 /// The sender's writes and the sink's reads: large, so that the two ends cost
 /// little and the proxy is what we measure.
@@ -103,24 +103,17 @@ pub fn run(config: &Config) -> io::Result<Vec<CopyResult>> {
             })
         })
         .collect();
-    eprint!("copy: ");
-    for round in 0..=config.reps {
-        // The contenders of a group (same buffer size, or same client count)
-        // run one after the other, each round starting with the next one, so
-        // none always runs right after a given other case.
-        for group in results.chunks_mut(Proxy::ALL.len()) {
-            for i in 0..group.len() {
-                let result = &mut group[(i + round) % group.len()];
-                let (elapsed, cpu) = run_once(result.proxy, result.buffer, config.copy_bytes)?;
-                if round > 0 {
-                    result.seconds.push(elapsed.as_secs_f64());
-                    result.cpu.push(cpu);
-                }
-            }
-        }
-        eprint!("{}", if round == 0 { "warm-up " } else { "." });
-    }
-    eprintln!();
+    measure_rounds(
+        "copy",
+        &mut results,
+        Proxy::ALL.len(),
+        config.reps,
+        |result| run_once(result.proxy, result.buffer, config.copy_bytes),
+        |result, elapsed, cpu| {
+            result.seconds.push(elapsed.as_secs_f64());
+            result.cpu.push(cpu);
+        },
+    )?;
     Ok(results)
 }
 

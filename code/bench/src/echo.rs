@@ -20,7 +20,9 @@ use code::net::{AsyncTcpListener, AsyncTcpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::Config;
-use crate::util::{LOOPBACK, join_within, spawn_named, thread_cpu_seconds, tokio_runtime};
+use crate::util::{
+    LOOPBACK, join_within, measure_rounds, spawn_named, thread_cpu_seconds, tokio_runtime,
+};
 
 /// Bytes in one request (and in its reply).
 pub const MESSAGE: usize = 64;
@@ -88,24 +90,17 @@ pub fn run(config: &Config) -> io::Result<Vec<EchoResult>> {
             })
         })
         .collect();
-    eprint!("echo: ");
-    for round in 0..=config.reps {
-        // The contenders of a group (same buffer size, or same client count)
-        // run one after the other, each round starting with the next one, so
-        // none always runs right after a given other case.
-        for group in results.chunks_mut(Server::ALL.len()) {
-            for i in 0..group.len() {
-                let result = &mut group[(i + round) % group.len()];
-                let (elapsed, cpu) = run_once(result.server, result.clients, result.round_trips)?;
-                if round > 0 {
-                    result.seconds.push(elapsed.as_secs_f64());
-                    result.cpu.push(cpu);
-                }
-            }
-        }
-        eprint!("{}", if round == 0 { "warm-up " } else { "." });
-    }
-    eprintln!();
+    measure_rounds(
+        "echo",
+        &mut results,
+        Server::ALL.len(),
+        config.reps,
+        |result| run_once(result.server, result.clients, result.round_trips),
+        |result, elapsed, cpu| {
+            result.seconds.push(elapsed.as_secs_f64());
+            result.cpu.push(cpu);
+        },
+    )?;
     Ok(results)
 }
 

@@ -8,6 +8,39 @@ use std::time::{Duration, Instant};
 /// Every server binds here: loopback only, any free port.
 pub const LOOPBACK: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 
+/// Runs every case once to warm up, then `reps` measured rounds, printing
+/// `label` and a dot per round to stderr. `run` runs one case and says how
+/// long it took and how much CPU time it used; measured rounds are recorded
+/// with `record`.
+///
+/// The cases of a group (the `group` consecutive cases that are compared
+/// with each other) run one after the other, each round starting with the
+/// next one, so none always runs right after a given other case.
+pub fn measure_rounds<T>(
+    label: &str,
+    cases: &mut [T],
+    group: usize,
+    reps: usize,
+    mut run: impl FnMut(&T) -> io::Result<(Duration, f64)>,
+    mut record: impl FnMut(&mut T, Duration, f64),
+) -> io::Result<()> {
+    eprint!("{label}: ");
+    for round in 0..=reps {
+        for cases in cases.chunks_mut(group) {
+            for i in 0..cases.len() {
+                let case = &mut cases[(i + round) % cases.len()];
+                let (elapsed, cpu) = run(case)?;
+                if round > 0 {
+                    record(case, elapsed, cpu);
+                }
+            }
+        }
+        eprint!("{}", if round == 0 { "warm-up " } else { "." });
+    }
+    eprintln!();
+    Ok(())
+}
+
 /// The median of some measurements (the mean of the middle two for an even
 /// count). A median ignores the one run that a busy neighbour slowed down.
 pub fn median(values: &[f64]) -> f64 {
