@@ -339,7 +339,11 @@ impl AsyncWrite for Stuck {
 
 /// A first version's `write_all`, which takes `Ok(0)` as progress, with a
 /// cap on its loop so that this ends.
-async fn naive_write_all<W: AsyncWrite>(w: &mut W, mut buf: &[u8], cap: usize) -> Result<(), usize> {
+async fn naive_write_all<W: AsyncWrite>(
+    w: &mut W,
+    mut buf: &[u8],
+    cap: usize,
+) -> Result<(), usize> {
     for _ in 0..cap {
         if buf.is_empty() {
             return Ok(());
