@@ -2,11 +2,14 @@
 //! Each connection is sent far more than the socket buffers hold, so the
 //! server's writes hit `WouldBlock` and wait for write readiness, which only
 //! works because accepted streams are registered for reading AND writing.
+//! The output checks that in the trace, for the accepted streams' own tokens.
 //! Chapter "AsyncTcpListener".
 //!
 //! `cargo run -p code --example async_tcp_listener_accept`
 
+use std::cell::RefCell;
 use std::io;
+use std::rc::Rc;
 
 use code::io::{read_exact, write_all};
 use code::net::{AsyncTcpListener, AsyncTcpStream};
@@ -21,15 +24,20 @@ fn main() {
 
 // ANCHOR: run
 pub fn run() -> String {
+    let accepted = Rc::new(RefCell::new(Vec::new()));
     let (result, trace) = code::trace::capture(|| {
         code::block_on(async {
             let listener = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap())?;
             let addr = listener.local_addr()?;
 
-            // The server: one task per accepted connection.
+            // The server: one task per accepted connection. It notes the
+            // accepted streams' tokens, so that the trace can be searched for
+            // their wakers (a client's `connect` parks a writer too).
+            let server_tokens = Rc::clone(&accepted);
             code::spawn(async move {
                 for _ in 0..CLIENTS {
                     let (conn, _peer) = listener.accept().await?;
+                    server_tokens.borrow_mut().push(conn.token().0);
                     code::spawn(async move {
                         let reply = vec![b'x'; REPLY_BYTES];
                         write_all(&mut &conn, &reply).await
@@ -57,20 +65,29 @@ pub fn run() -> String {
     });
     let lengths = result.expect("the server or a client failed");
 
-    let count = |what: &str| trace.iter().filter(|l| l.contains(what)).count();
+    // Trace lines that end with `what` ("... token 1" is not "... token 10").
+    let count = |what: &str| trace.iter().filter(|l| l.ends_with(what)).count();
     let mut out = String::new();
     out += &format!("connections accepted: {}\n", count("accepted a connection"));
     for (i, len) in lengths.iter().enumerate() {
         out += &format!("client {}: read {len} bytes\n", i + 1);
     }
-    out += &format!(
-        "server writes that waited for write readiness and were woken: {}\n",
-        if count("stored Write waker") > 0 && count("waking writer") > 0 {
-            "yes"
-        } else {
-            "no"
-        }
-    );
+    // For each accepted stream (by its own token, not a client's): did its
+    // writer park in the reactor's Write slot, and did the reactor wake it?
+    for (i, token) in accepted.borrow().iter().enumerate() {
+        let stored = count(&format!("stored Write waker for token {token}"));
+        let woken = count(&format!("waking writer of token {token}"));
+        out += &format!(
+            "accepted stream {}: writer parked for write readiness: {}, woken by the reactor: {}\n",
+            i + 1,
+            yes(stored > 0),
+            yes(woken > 0)
+        );
+    }
     out
 }
 // ANCHOR_END: run
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}

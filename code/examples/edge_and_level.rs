@@ -4,10 +4,10 @@
 //! `cargo run -p code --example edge_and_level`
 //!
 //! The peer sends 100 bytes at once. We read them one byte per read and let
-//! the reactor look for events between reads: mio reports the data's arrival
-//! once (an edge), yet every read finds a byte, because we never wait before
-//! a read has said `WouldBlock`. Then one more read finds the socket empty,
-//! and only that one waits.
+//! the reactor look for events between reads: the reactor gets one event for
+//! the data, yet every read finds a byte, because we never wait before a read
+//! has said `WouldBlock`. Then one more read finds the socket empty, and only
+//! that one waits.
 
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};

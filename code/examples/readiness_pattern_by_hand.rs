@@ -1,6 +1,8 @@
 //! The readiness pattern, one step at a time, with no executor: we call
 //! `poll_read` ourselves with a waker that counts its wakes, and we call the
-//! reactor's `wait` ourselves. Chapter "The readiness pattern".
+//! reactor's `wait` ourselves. Then the data comes before anyone waits: its
+//! event finds no waker and is dropped, and trying first finds the data
+//! anyway. Chapter "The readiness pattern".
 //!
 //! `cargo run -p code --example readiness_pattern_by_hand`
 
@@ -30,6 +32,15 @@ impl Wake for CountingWaker {
 
 // ANCHOR: run
 pub fn run() -> String {
+    let mut out = waiting_reader();
+    out += "--- the data comes before anyone waits\n";
+    out += &data_first();
+    out
+}
+
+/// The four steps: try, `WouldBlock`, store the waker, `Pending`; then the
+/// reactor wakes us and the next try gets the data.
+fn waiting_reader() -> String {
     let (ours, mut peer) = connected_pair().expect("loopback connection");
     let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
     let waker = Waker::from(Arc::clone(&counter));
@@ -57,6 +68,36 @@ pub fn run() -> String {
         // Woken: try again.
         let second = stream.poll_read(&mut cx, &mut buf);
         say(format!("us: poll_read returned {}", show(&second)));
+    });
+    trace.join("\n") + "\n"
+}
+
+/// The data comes before anyone waits: its event finds an empty slot and
+/// wakes nobody. Trying first finds the data anyway.
+fn data_first() -> String {
+    let (ours, mut peer) = connected_pair().expect("loopback connection");
+    let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+    let waker = Waker::from(Arc::clone(&counter));
+    let mut cx = Context::from_waker(&waker);
+    let mut buf = [0; 16];
+    let say = |line: String| code::trace::emit(|| line);
+
+    let ((), trace) = code::trace::capture(|| {
+        say("peer: sends \"hi\" before we register".to_string());
+        peer.write_all(b"hi").unwrap();
+        let stream = AsyncTcpStream::from_std(ours).unwrap();
+
+        // An idle executor waits: the registration reports the data, but no
+        // task has stored a waker, so the event wakes nobody.
+        code::reactor().wait(Some(Duration::from_secs(5))).unwrap();
+        say(format!(
+            "us: our waker was woken {} time(s)",
+            counter.0.load(Ordering::SeqCst)
+        ));
+
+        // Try first: the data is there, no event needed.
+        let first = stream.poll_read(&mut cx, &mut buf);
+        say(format!("us: poll_read returned {}", show(&first)));
     });
     trace.join("\n") + "\n"
 }

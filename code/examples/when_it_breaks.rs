@@ -1,9 +1,10 @@
-//! The seed lesson's pitfalls, each run for real, next to what `code` does
-//! instead. Chapter "When the simple version breaks".
+//! The pitfalls of a first, simple version of this runtime, each run for
+//! real, next to what `code` does instead. Chapter "When the simple version
+//! breaks".
 //!
 //! `cargo run -p code --example when_it_breaks`
 //!
-//! Every demonstration is bounded: where the seed's version would hang, a
+//! Every demonstration is bounded: where the first version would hang, a
 //! timeout or an iteration cap ends it and the output says what happened.
 
 use std::future::poll_fn;
@@ -30,7 +31,7 @@ fn main() {
 
 pub fn run() -> String {
     let mut out = String::new();
-    out += "(b) A writer on a stream registered READABLE only:\n";
+    out += "The read-only registration: a writer on a stream registered READABLE only:\n";
     out += &format!(
         "    {}\n",
         isolated(|| {
@@ -38,7 +39,7 @@ pub fn run() -> String {
             "returned (it should have panicked)".to_string()
         })
     );
-    out += "(c) A reader task and a writer task on one stream:\n";
+    out += "The shared waker slot: a reader task and a writer task on one stream:\n";
     out += &format!(
         "    one waker slot:  {}\n",
         isolated(|| reader_and_writer(true))
@@ -47,10 +48,10 @@ pub fn run() -> String {
         "    two waker slots: {}\n",
         isolated(|| reader_and_writer(false))
     );
-    out += "(a) A wake that comes between \"the queue is empty\" and \"sleep\":\n";
+    out += "The lost wakeup: a wake between \"the queue is empty\" and \"sleep\":\n";
     out += &format!("    naive sleep: {}\n", isolated(lost_wakeup_naive));
     out += &format!("    sound sleep: {}\n", isolated(lost_wakeup_sound));
-    out += "(f) write_all on a writer that returns Ok(0):\n";
+    out += "The Ok(0) loop: write_all on a writer that returns Ok(0):\n";
     out += &format!("    {}\n", isolated(write_all_on_a_stuck_writer));
     out += "The deadlock check: Pending without a stored waker:\n";
     out += &format!(
@@ -80,9 +81,10 @@ fn isolated(demo: impl FnOnce() -> String + Send + 'static) -> String {
 }
 
 // ANCHOR: readable_only
-/// The seed's `accept` registered new streams for READABLE only. A writer
-/// fills the socket (the peer never reads), gets `WouldBlock` and asks to be
-/// woken when the socket is writable: an event that can never come.
+/// The read-only registration: a first version's `accept` registered new
+/// streams for READABLE only. A writer fills the socket (the peer never
+/// reads), gets `WouldBlock` and asks to be woken when the socket is
+/// writable: an event that can never come.
 fn writer_on_a_readable_only_stream() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -98,7 +100,8 @@ fn writer_on_a_readable_only_stream() {
                 match (&stream).write(&chunk) {
                     Ok(_) => continue, // the kernel took some; write more
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        // The seed stored the waker here and hung forever.
+                        // A reactor that does not check stores the waker
+                        // here, and the writer hangs forever.
                         reactor.set_waker(token, Direction::Write, cx.waker());
                         return Poll::Pending;
                     }
@@ -113,8 +116,8 @@ fn writer_on_a_readable_only_stream() {
 // ANCHOR_END: readable_only
 
 // ANCHOR: one_slot
-/// A stream with the seed's reactor design: one waker per stream, owned by
-/// whichever task parked last.
+/// A stream with the design of a reactor with one waker slot: one waker per
+/// stream, owned by whichever task parked last.
 struct OneSlot {
     stream: AsyncTcpStream,
     slot: Arc<Slot>,
@@ -334,8 +337,13 @@ impl AsyncWrite for Stuck {
     }
 }
 
-/// The seed's `write_all`, with a cap on its loop so that this ends.
-async fn seed_write_all<W: AsyncWrite>(w: &mut W, mut buf: &[u8], cap: usize) -> Result<(), usize> {
+/// A first version's `write_all`, which takes `Ok(0)` as progress, with a
+/// cap on its loop so that this ends.
+async fn naive_write_all<W: AsyncWrite>(
+    w: &mut W,
+    mut buf: &[u8],
+    cap: usize,
+) -> Result<(), usize> {
     for _ in 0..cap {
         if buf.is_empty() {
             return Ok(());
@@ -348,16 +356,16 @@ async fn seed_write_all<W: AsyncWrite>(w: &mut W, mut buf: &[u8], cap: usize) ->
 
 fn write_all_on_a_stuck_writer() -> String {
     code::block_on(async {
-        let mut seed = Stuck { calls: 0 };
-        let left = seed_write_all(&mut seed, b"hello", 10_000)
+        let mut naive = Stuck { calls: 0 };
+        let left = naive_write_all(&mut naive, b"hello", 10_000)
             .await
             .unwrap_err();
         let mut ours = Stuck { calls: 0 };
         let err = write_all(&mut ours, b"hello").await.unwrap_err();
         format!(
-            "the seed's loop: {left} bytes left after {} calls\n    \
+            "the naive loop: {left} bytes left after {} calls\n    \
              code::io::write_all: {:?} after {} call: {err}",
-            seed.calls,
+            naive.calls,
             err.kind(),
             ours.calls
         )

@@ -104,3 +104,20 @@ fn futures_io_interop_output_matches_the_book() {
     );
     check("futures_io_interop", out);
 }
+
+#[path = "../examples/two_readers.rs"]
+#[allow(dead_code)]
+mod two_readers;
+
+/// Two readers on one stream wake each other without end; the example counts
+/// their polls in 100 ms against more than 1,000 (an idle machine makes many
+/// times more, so a loaded one passes too).
+#[test]
+fn two_readers_output_matches_the_book() {
+    let out = within(
+        LIMIT,
+        "example two_readers did not finish: did the main task's sleep never fire?",
+        two_readers::run,
+    );
+    check("two_readers", out);
+}
