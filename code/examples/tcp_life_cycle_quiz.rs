@@ -1,44 +1,41 @@
 //! The program of a "what does it print?" question in the quiz of chapter
-//! "A TCP connection's life". The quiz shows this file from its first `use`
-//! on; code/tests/example_output_chapters.rs checks that it is the same
-//! program and that the quiz's answer is what it prints.
+//! "A TCP connection's life". The quiz shows this file without this header;
+//! code/tests/example_output_chapters.rs checks that it is the same
+//! program and that the quiz's answer is what it prints. mdbook-quiz
+//! compiles quiz programs with plain `rustc` (std only, edition 2015), so it
+//! uses `std`'s blocking streams: TCP's half-close is the same for them.
 //!
 //! `cargo run -p code --example tcp_life_cycle_quiz`
 
-use std::io;
-use std::net::Shutdown;
-
-use code::io::write_all;
-use code::net::{AsyncTcpListener, AsyncTcpStream};
+// std's blocking streams: TCP's rules are the same as for AsyncTcpStream.
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 
 fn main() {
     print!("{}", run());
 }
 
 pub fn run() -> String {
-    code::block_on(async {
-        let listener = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap())?;
-        let client = AsyncTcpStream::connect(listener.local_addr()?).await?;
-        let (server, _) = listener.accept().await?;
-        let mut out = String::new();
-        let mut buf = [0; 16];
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (mut server, _) = listener.accept().unwrap();
+    let mut out = String::new();
+    let mut buf = [0; 16];
 
-        write_all(&mut &client, b"ping").await?;
-        client.shutdown(Shutdown::Write)?;
-        loop {
-            let n = server.read(&mut buf).await?;
-            out += &format!("server read {n}\n");
-            if n == 0 {
-                break;
-            }
+    client.write_all(b"ping").unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    loop {
+        let n = server.read(&mut buf).unwrap();
+        out += &format!("server read {}\n", n);
+        if n == 0 {
+            break;
         }
-        write_all(&mut &server, b"pong").await?;
-        let n = client.read(&mut buf).await?;
-        out += &format!("client read {n}\n");
-        drop(server);
-        let n = client.read(&mut buf).await?;
-        out += &format!("client read {n}\n");
-        Ok::<_, io::Error>(out)
-    })
-    .unwrap()
+    }
+    server.write_all(b"pong").unwrap();
+    let n = client.read(&mut buf).unwrap();
+    out += &format!("client read {}\n", n);
+    drop(server);
+    let n = client.read(&mut buf).unwrap();
+    out += &format!("client read {}\n", n);
+    out
 }

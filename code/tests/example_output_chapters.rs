@@ -87,7 +87,7 @@ fn check_quiz(quiz: &str, example: &str, run: fn() -> String) {
     });
     assert!(
         shown == program,
-        "the program in {quiz_path} is not {example_path} (from its first `use` on): \
+        "the program in {quiz_path} is not {example_path} (without its `//!` header): \
          paste the example into the quiz"
     );
     let expected = literal(question, "answer.stdout").unwrap_or_else(|| {
