@@ -3,6 +3,14 @@
 //! The server and its clients run as tasks on one `code` runtime; every
 //! exchange has its own deadline, so a server that serves one client at a
 //! time fails with a message naming the client that waited in vain.
+//!
+//! Part 2 of the exercise, the chat server, is tested in `chat/mod.rs`, a
+//! module of this file: one test binary, so that `cargo test -p exercise-3`
+//! runs and reports both parts together.
+
+/// The tests of part 2: the chat server and its outbox.
+#[path = "chat/mod.rs"]
+mod chat;
 
 use std::future::Future;
 use std::io;

@@ -1,5 +1,5 @@
-//! The tests of the chat server and its outbox (solution-3 runs this same
-//! file).
+//! The tests of the chat server and its outbox, part 2 of exercise 3: a
+//! module of `../echo_server.rs` (which solution-3 runs unchanged).
 //!
 //! The server and its clients run as tasks on one `code` runtime; every step
 //! has a deadline, so a server that waits for the wrong thing fails with a
