@@ -41,8 +41,14 @@ pub fn main() {
                 std::process::exit(1);
             }
         };
-        let addr = listener.local_addr().expect("a bound listener has an address");
-        println!("{server:?} server listening on {addr}; connect with `nc {} {}`", addr.ip(), addr.port());
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        println!(
+            "{server:?} server listening on {addr}; connect with `nc {} {}`",
+            addr.ip(),
+            addr.port()
+        );
         match server {
             Server::Echo => exercise_3::serve(listener).await,
             Server::Chat => exercise_3::chat(listener).await,

@@ -520,7 +520,12 @@ fn accept_error_clients() {
         "serve tried accept {reports} times in about half a second: after a failed accept, \
          pause (code::time::sleep(Duration::from_millis(100))) before trying again; trying \
          again at once fails again at once, a busy loop that burns a core\n\n{}",
-        errors.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+        errors
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 
     /// Serves one client, makes the second one's accept fail for half a
@@ -564,15 +569,13 @@ fn accept_error_clients() {
             .set_read_timeout(Some(Duration::from_secs(3)))
             .unwrap();
         let mut reply = [0; 6];
-        second
-            .read_exact(&mut reply)
-            .map_err(|e| {
-                format!(
-                    "the client that waited while accept failed (too many open files) got no \
+        second.read_exact(&mut reply).map_err(|e| {
+            format!(
+                "the client that waited while accept failed (too many open files) got no \
                      echo after a descriptor was free again ({e}): serve must not give up on a \
                      failed accept: report it, pause 100 ms (code::time::sleep) and try again"
-                )
-            })?;
+            )
+        })?;
         if &reply != b"second" {
             return Err("the waiting client got back other bytes than it sent".into());
         }

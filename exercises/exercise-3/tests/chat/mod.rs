@@ -320,51 +320,59 @@ impl Client {
 
 #[test]
 fn chat_sends_each_line_to_every_other_client() {
-    within(LIMIT, "the chat test with three clients did not finish", || {
-        code::block_on(async {
-            let (addr, server) = start_chat();
-            let mut ada = Client::join(addr, "ada").await;
-            let mut bob = Client::join(addr, "bob").await;
-            let mut cy = Client::join(addr, "cy").await;
-            ada.say("hello from ada\n").await;
-            bob.hears("hello from ada\n", "ada").await;
-            cy.hears("hello from ada\n", "ada").await;
-            bob.say("hi from bob\n").await;
-            cy.hears("hi from bob\n", "bob").await;
-            let next = ada
-                .next_line("did not get the line \"hi from bob\\n\" that bob sent")
-                .await;
-            assert_ne!(
-                next, "hello from ada\n",
-                "ada got her own line back: a line goes to every client but its sender"
-            );
-            assert_eq!(next, "hi from bob\n", "ada got the wrong line");
-            assert_still_chatting(&server);
-        })
-    });
+    within(
+        LIMIT,
+        "the chat test with three clients did not finish",
+        || {
+            code::block_on(async {
+                let (addr, server) = start_chat();
+                let mut ada = Client::join(addr, "ada").await;
+                let mut bob = Client::join(addr, "bob").await;
+                let mut cy = Client::join(addr, "cy").await;
+                ada.say("hello from ada\n").await;
+                bob.hears("hello from ada\n", "ada").await;
+                cy.hears("hello from ada\n", "ada").await;
+                bob.say("hi from bob\n").await;
+                cy.hears("hi from bob\n", "bob").await;
+                let next = ada
+                    .next_line("did not get the line \"hi from bob\\n\" that bob sent")
+                    .await;
+                assert_ne!(
+                    next, "hello from ada\n",
+                    "ada got her own line back: a line goes to every client but its sender"
+                );
+                assert_eq!(next, "hi from bob\n", "ada got the wrong line");
+                assert_still_chatting(&server);
+            })
+        },
+    );
 }
 
 #[test]
 fn chat_keeps_lines_whole_when_clients_interleave() {
-    within(LIMIT, "the chat test with interleaved lines did not finish", || {
-        code::block_on(async {
-            let (addr, server) = start_chat();
-            let mut ada = Client::join(addr, "ada").await;
-            let bob = Client::join(addr, "bob").await;
-            let mut cy = Client::join(addr, "cy").await;
-            // Half of ada's line, then all of bob's, then the rest of ada's.
-            ada.say("hel").await;
-            code::time::sleep(Duration::from_millis(50)).await;
-            bob.say("bye\n").await;
-            cy.hears("bye\n", "bob").await;
-            ada.say("lo\ntwo lines\nin one write\n").await;
-            cy.hears("hello\n", "ada").await;
-            cy.hears("two lines\n", "ada").await;
-            cy.hears("in one write\n", "ada").await;
-            ada.hears("bye\n", "bob").await;
-            assert_still_chatting(&server);
-        })
-    });
+    within(
+        LIMIT,
+        "the chat test with interleaved lines did not finish",
+        || {
+            code::block_on(async {
+                let (addr, server) = start_chat();
+                let mut ada = Client::join(addr, "ada").await;
+                let bob = Client::join(addr, "bob").await;
+                let mut cy = Client::join(addr, "cy").await;
+                // Half of ada's line, then all of bob's, then the rest of ada's.
+                ada.say("hel").await;
+                code::time::sleep(Duration::from_millis(50)).await;
+                bob.say("bye\n").await;
+                cy.hears("bye\n", "bob").await;
+                ada.say("lo\ntwo lines\nin one write\n").await;
+                cy.hears("hello\n", "ada").await;
+                cy.hears("two lines\n", "ada").await;
+                cy.hears("in one write\n", "ada").await;
+                ada.hears("bye\n", "bob").await;
+                assert_still_chatting(&server);
+            })
+        },
+    );
 }
 
 /// How much the flood tests send while one client reads nothing: far more
@@ -460,109 +468,121 @@ fn first_difference(a: &[u8], b: &[u8]) -> usize {
 
 #[test]
 fn a_stalled_client_does_not_hold_up_the_others() {
-    within(LIMIT, "the chat test with a stalled client did not finish", || {
-        code::block_on(async {
-            let (addr, server) = start_chat();
-            let _stalled = join_and_stall(addr).await;
-            let sender = Client::join(addr, "sender").await;
-            let mut reader = Client::join(addr, "reader").await;
-            flood(sender, &mut reader).await;
-            assert_still_chatting(&server);
-        })
-    });
+    within(
+        LIMIT,
+        "the chat test with a stalled client did not finish",
+        || {
+            code::block_on(async {
+                let (addr, server) = start_chat();
+                let _stalled = join_and_stall(addr).await;
+                let sender = Client::join(addr, "sender").await;
+                let mut reader = Client::join(addr, "reader").await;
+                flood(sender, &mut reader).await;
+                assert_still_chatting(&server);
+            })
+        },
+    );
 }
 
 #[test]
 fn a_client_that_falls_too_far_behind_is_disconnected() {
-    within(LIMIT, "the chat test with a stalled client did not finish", || {
-        code::block_on(async {
-            let (addr, server) = start_chat();
-            let stalled = join_and_stall(addr).await;
-            let sender = Client::join(addr, "sender").await;
-            let mut reader = Client::join(addr, "reader").await;
-            let text = flood(sender, &mut reader).await;
+    within(
+        LIMIT,
+        "the chat test with a stalled client did not finish",
+        || {
+            code::block_on(async {
+                let (addr, server) = start_chat();
+                let stalled = join_and_stall(addr).await;
+                let sender = Client::join(addr, "sender").await;
+                let mut reader = Client::join(addr, "reader").await;
+                let text = flood(sender, &mut reader).await;
 
-            // Now the stalled client reads: part of the flood, then the end.
-            let mut received = Vec::new();
-            let mut buf = vec![0; 64 * 1024];
-            loop {
-                let read = code::time::timeout(PATIENCE, stalled.stream.read(&mut buf)).await;
-                match read {
-                    Ok(Ok(0)) => break,
-                    Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
-                    // A reset is a disconnection too.
-                    Ok(Err(_)) => {
-                        received.clear();
-                        break;
-                    }
-                    Err(_) if received.len() >= text.len() => panic!(
-                        "the stalled client read nothing for {} MiB and was never \
+                // Now the stalled client reads: part of the flood, then the end.
+                let mut received = Vec::new();
+                let mut buf = vec![0; 64 * 1024];
+                loop {
+                    let read = code::time::timeout(PATIENCE, stalled.stream.read(&mut buf)).await;
+                    match read {
+                        Ok(Ok(0)) => break,
+                        Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
+                        // A reset is a disconnection too.
+                        Ok(Err(_)) => {
+                            received.clear();
+                            break;
+                        }
+                        Err(_) if received.len() >= text.len() => panic!(
+                            "the stalled client read nothing for {} MiB and was never \
                          disconnected: the server kept every line for it, so its memory \
                          grows for as long as the client does not read. When a client's \
                          outbox is full (OUTBOX_LINES lines wait), disconnect it",
-                        FLOOD_BYTES >> 20
-                    ),
-                    Err(_) => panic!(
-                        "the stalled client got {} of {} bytes and then nothing, but its \
+                            FLOOD_BYTES >> 20
+                        ),
+                        Err(_) => panic!(
+                            "the stalled client got {} of {} bytes and then nothing, but its \
                          connection stayed open: disconnecting a client must also shut \
                          down its stream for writing (shutdown(Shutdown::Write)); its \
                          writer task may be stuck in a write that only the socket can end",
-                        received.len(),
-                        text.len()
-                    ),
+                            received.len(),
+                            text.len()
+                        ),
+                    }
                 }
-            }
-            assert!(
-                received.len() < text.len(),
-                "the stalled client got all {} MiB of the flood: the server kept every line \
+                assert!(
+                    received.len() < text.len(),
+                    "the stalled client got all {} MiB of the flood: the server kept every line \
                  for a client that read nothing, so its memory grows for as long as the client \
                  does not read. When a client's outbox is full (OUTBOX_LINES lines wait), \
                  disconnect it",
-                FLOOD_BYTES >> 20
-            );
-            assert!(
-                text.starts_with(&received),
-                "the stalled client got lines with a gap (wrong from byte {} on): a client \
+                    FLOOD_BYTES >> 20
+                );
+                assert!(
+                    text.starts_with(&received),
+                    "the stalled client got lines with a gap (wrong from byte {} on): a client \
                  that falls behind is disconnected, not sent some lines and not others",
-                first_difference(&received, &text)
-            );
+                    first_difference(&received, &text)
+                );
 
-            // The room goes on without it.
-            let mut newcomer = Client::join(addr, "newcomer").await;
-            reader.say("still here\n").await;
-            newcomer.hears("still here\n", "reader").await;
-            assert_still_chatting(&server);
-        })
-    });
+                // The room goes on without it.
+                let mut newcomer = Client::join(addr, "newcomer").await;
+                reader.say("still here\n").await;
+                newcomer.hears("still here\n", "reader").await;
+                assert_still_chatting(&server);
+            })
+        },
+    );
 }
 
 #[test]
 fn a_client_that_leaves_does_not_stop_the_chat() {
-    within(LIMIT, "the chat test with leaving clients did not finish", || {
-        code::block_on(async {
-            let (addr, server) = start_chat();
-            let ada = Client::join(addr, "ada").await;
-            let mut bob = Client::join(addr, "bob").await;
-            // One leaves politely, with half a line unsent; one leaves with a
-            // reset (SO_LINGER 0), as a crashed client's system would do.
-            let polite = Client::join(addr, "polite").await;
-            polite.say("half a li").await;
-            drop(polite);
-            let rude = std::net::TcpStream::connect(addr).unwrap();
-            socket2::SockRef::from(&rude)
-                .set_linger(Some(Duration::ZERO))
-                .unwrap();
-            let rude = Client::welcomed(AsyncTcpStream::from_std(rude).unwrap(), "rude").await;
-            drop(rude);
-            code::time::sleep(Duration::from_millis(50)).await;
-            // More lines than an outbox holds: the server writes to the
-            // sockets of the clients that left, and must not trip over them.
-            for i in 0..OUTBOX_LINES + 8 {
-                let text = format!("line {i} from ada\n");
-                ada.say(&text).await;
-                bob.hears(&text, "ada").await;
-            }
-            assert_still_chatting(&server);
-        })
-    });
+    within(
+        LIMIT,
+        "the chat test with leaving clients did not finish",
+        || {
+            code::block_on(async {
+                let (addr, server) = start_chat();
+                let ada = Client::join(addr, "ada").await;
+                let mut bob = Client::join(addr, "bob").await;
+                // One leaves politely, with half a line unsent; one leaves with a
+                // reset (SO_LINGER 0), as a crashed client's system would do.
+                let polite = Client::join(addr, "polite").await;
+                polite.say("half a li").await;
+                drop(polite);
+                let rude = std::net::TcpStream::connect(addr).unwrap();
+                socket2::SockRef::from(&rude)
+                    .set_linger(Some(Duration::ZERO))
+                    .unwrap();
+                let rude = Client::welcomed(AsyncTcpStream::from_std(rude).unwrap(), "rude").await;
+                drop(rude);
+                code::time::sleep(Duration::from_millis(50)).await;
+                // More lines than an outbox holds: the server writes to the
+                // sockets of the clients that left, and must not trip over them.
+                for i in 0..OUTBOX_LINES + 8 {
+                    let text = format!("line {i} from ada\n");
+                    ada.say(&text).await;
+                    bob.hears(&text, "ada").await;
+                }
+                assert_still_chatting(&server);
+            })
+        },
+    );
 }

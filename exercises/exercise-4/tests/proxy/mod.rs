@@ -118,144 +118,160 @@ fn assert_counts(result: io::Result<(u64, u64)>, client_sent: usize, server_sent
 
 #[test]
 fn copy_bidirectional_carries_a_conversation() {
-    within(LIMIT, "the conversation through the proxy did not finish", || {
-        code::block_on(async {
-            let Proxied {
-                client,
-                server,
-                proxy,
-            } = proxied(false).await;
-            let (mut client_sent, mut server_sent) = (0, 0);
-            for round in 1..=3 {
-                let ping = format!("ping {round}\n");
-                patiently(
-                    "the client could not send through the proxy",
-                    write_all(&mut &client, ping.as_bytes()),
-                )
-                .await;
-                client_sent += ping.len();
-                let mut got = vec![0; ping.len()];
-                patiently(
-                    &format!(
-                        "the server did not get the client's message {round} through the proxy"
-                    ),
-                    read_exact(&mut &server, &mut got),
-                )
-                .await;
-                assert_eq!(got, ping.as_bytes(), "the server got other bytes than were sent");
-                let pong = format!("pong {round}, a longer answer\n");
-                patiently(
-                    "the server could not answer through the proxy",
-                    write_all(&mut &server, pong.as_bytes()),
-                )
-                .await;
-                server_sent += pong.len();
-                let mut got = vec![0; pong.len()];
-                patiently(
-                    &format!(
-                        "the client got no answer {round} through the proxy while it was \
+    within(
+        LIMIT,
+        "the conversation through the proxy did not finish",
+        || {
+            code::block_on(async {
+                let Proxied {
+                    client,
+                    server,
+                    proxy,
+                } = proxied(false).await;
+                let (mut client_sent, mut server_sent) = (0, 0);
+                for round in 1..=3 {
+                    let ping = format!("ping {round}\n");
+                    patiently(
+                        "the client could not send through the proxy",
+                        write_all(&mut &client, ping.as_bytes()),
+                    )
+                    .await;
+                    client_sent += ping.len();
+                    let mut got = vec![0; ping.len()];
+                    patiently(
+                        &format!(
+                            "the server did not get the client's message {round} through the proxy"
+                        ),
+                        read_exact(&mut &server, &mut got),
+                    )
+                    .await;
+                    assert_eq!(
+                        got,
+                        ping.as_bytes(),
+                        "the server got other bytes than were sent"
+                    );
+                    let pong = format!("pong {round}, a longer answer\n");
+                    patiently(
+                        "the server could not answer through the proxy",
+                        write_all(&mut &server, pong.as_bytes()),
+                    )
+                    .await;
+                    server_sent += pong.len();
+                    let mut got = vec![0; pong.len()];
+                    patiently(
+                        &format!(
+                            "the client got no answer {round} through the proxy while it was \
                          still connected: copy_bidirectional must copy both ways at once \
                          (poll both directions in one task), not one direction until its \
                          end and then the other"
-                    ),
-                    read_exact(&mut &client, &mut got),
+                        ),
+                        read_exact(&mut &client, &mut got),
+                    )
+                    .await;
+                    assert_eq!(
+                        got,
+                        pong.as_bytes(),
+                        "the client got other bytes than were sent"
+                    );
+                }
+                // The client closes its side: the server must see it.
+                client.shutdown(Shutdown::Write).unwrap();
+                let rest = read_to_end(
+                    &server,
+                    "the client closed its side, but the server never saw the end of the stream: \
+                 when one direction's source ends, shut down the write half of its \
+                 destination (shutdown(Shutdown::Write))",
                 )
                 .await;
-                assert_eq!(got, pong.as_bytes(), "the client got other bytes than were sent");
-            }
-            // The client closes its side: the server must see it.
-            client.shutdown(Shutdown::Write).unwrap();
-            let rest = read_to_end(
-                &server,
-                "the client closed its side, but the server never saw the end of the stream: \
+                assert!(rest.is_empty(), "the server got bytes nobody sent");
+                server.shutdown(Shutdown::Write).unwrap();
+                let rest = read_to_end(
+                    &client,
+                    "the server closed its side, but the client never saw the end of the stream: \
                  when one direction's source ends, shut down the write half of its \
                  destination (shutdown(Shutdown::Write))",
-            )
-            .await;
-            assert!(rest.is_empty(), "the server got bytes nobody sent");
-            server.shutdown(Shutdown::Write).unwrap();
-            let rest = read_to_end(
-                &client,
-                "the server closed its side, but the client never saw the end of the stream: \
-                 when one direction's source ends, shut down the write half of its \
-                 destination (shutdown(Shutdown::Write))",
-            )
-            .await;
-            assert!(rest.is_empty(), "the client got bytes nobody sent");
-            let result = patiently(
-                "copy_bidirectional did not return after both directions ended",
-                async { Ok(proxy.await) },
-            )
-            .await;
-            assert_counts(result, client_sent, server_sent);
-        })
-    });
+                )
+                .await;
+                assert!(rest.is_empty(), "the client got bytes nobody sent");
+                let result = patiently(
+                    "copy_bidirectional did not return after both directions ended",
+                    async { Ok(proxy.await) },
+                )
+                .await;
+                assert_counts(result, client_sent, server_sent);
+            })
+        },
+    );
 }
 
 #[test]
 fn half_close_lets_the_other_direction_finish() {
     const REPLY: usize = 1 << 20;
-    within(LIMIT, "the half-close through the proxy did not finish", || {
-        code::block_on(async {
-            let Proxied {
-                client,
-                server,
-                proxy,
-            } = proxied(false).await;
-            // A request, then the client's end of stream at once, as
-            // `printf 'request\n' | nc -N` does.
-            write_all(&mut &client, b"request\n").await.unwrap();
-            client.shutdown(Shutdown::Write).unwrap();
-            let request = read_to_end(
-                &server,
-                "the client sent a request and closed its side, but the server never saw the \
+    within(
+        LIMIT,
+        "the half-close through the proxy did not finish",
+        || {
+            code::block_on(async {
+                let Proxied {
+                    client,
+                    server,
+                    proxy,
+                } = proxied(false).await;
+                // A request, then the client's end of stream at once, as
+                // `printf 'request\n' | nc -N` does.
+                write_all(&mut &client, b"request\n").await.unwrap();
+                client.shutdown(Shutdown::Write).unwrap();
+                let request = read_to_end(
+                    &server,
+                    "the client sent a request and closed its side, but the server never saw the \
                  end of the stream: when one direction's source ends, shut down the write \
                  half of its destination (shutdown(Shutdown::Write))",
-            )
-            .await;
-            assert_eq!(request, b"request\n", "the server got another request");
-            // Only now does the server answer: more than the socket buffers
-            // hold, so the proxy must keep copying for a while.
-            let server = Rc::new(server);
-            let answering = {
-                let server = Rc::clone(&server);
-                code::spawn(async move {
-                    // If the proxy breaks the connection, the client's check
-                    // of the reply says how.
-                    if write_all(&mut &*server, &pattern(REPLY, 7)).await.is_ok() {
-                        let _ = server.shutdown(Shutdown::Write);
-                    }
-                })
-            };
-            let reply = read_to_end(
-                &client,
-                "the client closed its side and waits for the reply, which did not come \
+                )
+                .await;
+                assert_eq!(request, b"request\n", "the server got another request");
+                // Only now does the server answer: more than the socket buffers
+                // hold, so the proxy must keep copying for a while.
+                let server = Rc::new(server);
+                let answering = {
+                    let server = Rc::clone(&server);
+                    code::spawn(async move {
+                        // If the proxy breaks the connection, the client's check
+                        // of the reply says how.
+                        if write_all(&mut &*server, &pattern(REPLY, 7)).await.is_ok() {
+                            let _ = server.shutdown(Shutdown::Write);
+                        }
+                    })
+                };
+                let reply = read_to_end(
+                    &client,
+                    "the client closed its side and waits for the reply, which did not come \
                  through: one direction's end must not end the other; keep copying from b to \
                  a until b ends, and shut down only the write half",
-            )
-            .await;
-            if reply != pattern(REPLY, 7) {
-                panic!(
-                    "the client got {} of {REPLY} bytes of the reply{}: after one direction \
+                )
+                .await;
+                if reply != pattern(REPLY, 7) {
+                    panic!(
+                        "the client got {} of {REPLY} bytes of the reply{}: after one direction \
                      ended, keep copying the other until its own source ends; shut down only \
                      the write half of the first direction's destination",
-                    reply.len(),
-                    if pattern(REPLY, 7).starts_with(&reply) {
-                        ", then the end of the stream"
-                    } else {
-                        ", not the bytes the server sent"
-                    }
-                );
-            }
-            answering.await;
-            let result = patiently(
-                "copy_bidirectional did not return after both directions ended",
-                async { Ok(proxy.await) },
-            )
-            .await;
-            assert_counts(result, b"request\n".len(), REPLY);
-        })
-    });
+                        reply.len(),
+                        if pattern(REPLY, 7).starts_with(&reply) {
+                            ", then the end of the stream"
+                        } else {
+                            ", not the bytes the server sent"
+                        }
+                    );
+                }
+                answering.await;
+                let result = patiently(
+                    "copy_bidirectional did not return after both directions ended",
+                    async { Ok(proxy.await) },
+                )
+                .await;
+                assert_counts(result, b"request\n".len(), REPLY);
+            })
+        },
+    );
 }
 
 #[test]
@@ -263,59 +279,63 @@ fn copy_bidirectional_moves_much_both_ways_at_once() {
     // More than the socket buffers hold, both ways at the same time: every
     // read and write of the proxy has to wait now and then.
     const LEN: usize = 2 << 20;
-    within(LIMIT, "2 MiB each way through the proxy did not finish", || {
-        code::block_on(async {
-            let Proxied {
-                client,
-                server,
-                proxy,
-            } = proxied(false).await;
-            let (client, server) = (Rc::new(client), Rc::new(server));
-            for (side, seed) in [(&client, 1), (&server, 2)] {
-                let side = Rc::clone(side);
-                code::spawn(async move {
-                    if write_all(&mut &*side, &pattern(LEN, seed)).await.is_ok() {
-                        let _ = side.shutdown(Shutdown::Write);
+    within(
+        LIMIT,
+        "2 MiB each way through the proxy did not finish",
+        || {
+            code::block_on(async {
+                let Proxied {
+                    client,
+                    server,
+                    proxy,
+                } = proxied(false).await;
+                let (client, server) = (Rc::new(client), Rc::new(server));
+                for (side, seed) in [(&client, 1), (&server, 2)] {
+                    let side = Rc::clone(side);
+                    code::spawn(async move {
+                        if write_all(&mut &*side, &pattern(LEN, seed)).await.is_ok() {
+                            let _ = side.shutdown(Shutdown::Write);
+                        }
+                    });
+                }
+                let at_server = code::spawn({
+                    let server = Rc::clone(&server);
+                    async move {
+                        read_to_end(
+                            &server,
+                            "the server stopped receiving the client's 2 MiB: both directions \
+                         must go on at once, each waking the task when it can go on",
+                        )
+                        .await
                     }
                 });
-            }
-            let at_server = code::spawn({
-                let server = Rc::clone(&server);
-                async move {
-                    read_to_end(
-                        &server,
-                        "the server stopped receiving the client's 2 MiB: both directions \
-                         must go on at once, each waking the task when it can go on",
-                    )
-                    .await
-                }
-            });
-            let at_client = read_to_end(
-                &client,
-                "the client stopped receiving the server's 2 MiB: both directions must go \
+                let at_client = read_to_end(
+                    &client,
+                    "the client stopped receiving the server's 2 MiB: both directions must go \
                  on at once, each waking the task when it can go on",
-            )
-            .await;
-            let at_server = at_server.await;
-            for (what, got, seed) in [
-                ("the client to the server", at_server, 1),
-                ("the server to the client", at_client, 2),
-            ] {
-                assert!(
-                    got == pattern(LEN, seed),
-                    "from {what}, {} of {LEN} bytes arrived, or other bytes than were sent: \
+                )
+                .await;
+                let at_server = at_server.await;
+                for (what, got, seed) in [
+                    ("the client to the server", at_server, 1),
+                    ("the server to the client", at_client, 2),
+                ] {
+                    assert!(
+                        got == pattern(LEN, seed),
+                        "from {what}, {} of {LEN} bytes arrived, or other bytes than were sent: \
                      write all of what each read returned before reading again",
-                    got.len()
-                );
-            }
-            let result = patiently(
-                "copy_bidirectional did not return after both directions ended",
-                async { Ok(proxy.await) },
-            )
-            .await;
-            assert_counts(result, LEN, LEN);
-        })
-    });
+                        got.len()
+                    );
+                }
+                let result = patiently(
+                    "copy_bidirectional did not return after both directions ended",
+                    async { Ok(proxy.await) },
+                )
+                .await;
+                assert_counts(result, LEN, LEN);
+            })
+        },
+    );
 }
 
 #[test]
