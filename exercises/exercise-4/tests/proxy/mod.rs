@@ -95,8 +95,8 @@ async fn read_to_end(stream: &AsyncTcpStream, problem: &str) -> Vec<u8> {
 }
 
 /// Bytes that show where a lost or repeated chunk happened.
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i % 251) as u8 ^ seed).collect()
+fn pattern(len: usize, salt: u8) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8 ^ salt).collect()
 }
 
 /// Checks what the proxy returned after both sides sent their share.
@@ -290,10 +290,10 @@ fn copy_bidirectional_moves_much_both_ways_at_once() {
                     proxy,
                 } = proxied(false).await;
                 let (client, server) = (Rc::new(client), Rc::new(server));
-                for (side, seed) in [(&client, 1), (&server, 2)] {
+                for (side, salt) in [(&client, 1), (&server, 2)] {
                     let side = Rc::clone(side);
                     code::spawn(async move {
-                        if write_all(&mut &*side, &pattern(LEN, seed)).await.is_ok() {
+                        if write_all(&mut &*side, &pattern(LEN, salt)).await.is_ok() {
                             let _ = side.shutdown(Shutdown::Write);
                         }
                     });
@@ -316,12 +316,12 @@ fn copy_bidirectional_moves_much_both_ways_at_once() {
                 )
                 .await;
                 let at_server = at_server.await;
-                for (what, got, seed) in [
+                for (what, got, salt) in [
                     ("the client to the server", at_server, 1),
                     ("the server to the client", at_client, 2),
                 ] {
                     assert!(
-                        got == pattern(LEN, seed),
+                        got == pattern(LEN, salt),
                         "from {what}, {} of {LEN} bytes arrived, or other bytes than were sent: \
                      write all of what each read returned before reading again",
                         got.len()
