@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use code::JoinHandle;
 use code::io::{read_exact, write_all};
-use code::net::{AsyncTcpListener, AsyncTcpStream};
+use code::net::AsyncTcpStream;
 use code::testing::within;
 use exercise_4::copy_bidirectional;
 
@@ -46,27 +46,36 @@ struct Proxied {
     proxy: JoinHandle<io::Result<(u64, u64)>>,
 }
 
-/// Connects client → proxy → server. With `reset_on_close`, dropping the
-/// server's stream resets the connection (SO_LINGER 0) instead of closing
-/// it in order, as a crashed peer's system does.
-async fn proxied(reset_on_close: bool) -> Proxied {
-    let front = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+/// Which side's connection resets (SO_LINGER 0) when it is dropped, as a
+/// crashed peer's system does, instead of closing in order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Resets {
+    Neither,
+    Client,
+    Server,
+}
+
+/// Connects client → proxy → server.
+async fn proxied(resets: Resets) -> Proxied {
+    let front = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let back = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = AsyncTcpStream::connect(front.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (a, _) = front.accept().await.unwrap();
-    let b = AsyncTcpStream::connect(back.local_addr().unwrap())
-        .await
-        .unwrap();
-    // The handshake is done: this accept returns at once.
+    // Blocking connects and accepts, on loopback: each returns at once.
+    let client = std::net::TcpStream::connect(front.local_addr().unwrap()).unwrap();
+    let (a, _) = front.accept().unwrap();
+    let b = std::net::TcpStream::connect(back.local_addr().unwrap()).unwrap();
     let (server, _) = back.accept().unwrap();
-    if reset_on_close {
-        socket2::SockRef::from(&server)
+    let reset = |stream: &std::net::TcpStream| {
+        socket2::SockRef::from(stream)
             .set_linger(Some(Duration::ZERO))
-            .unwrap();
+            .unwrap()
+    };
+    match resets {
+        Resets::Neither => {}
+        Resets::Client => reset(&client),
+        Resets::Server => reset(&server),
     }
-    let server = AsyncTcpStream::from_std(server).unwrap();
+    let [client, a, b, server] =
+        [client, a, b, server].map(|s| AsyncTcpStream::from_std(s).unwrap());
     // The proxy's task owns a and b: they close when it returns.
     let proxy = code::spawn(async move { copy_bidirectional(&a, &b).await });
     Proxied {
@@ -127,7 +136,7 @@ fn copy_bidirectional_carries_a_conversation() {
                     client,
                     server,
                     proxy,
-                } = proxied(false).await;
+                } = proxied(Resets::Neither).await;
                 let (mut client_sent, mut server_sent) = (0, 0);
                 for round in 1..=3 {
                     let ping = format!("ping {round}\n");
@@ -216,7 +225,7 @@ fn half_close_lets_the_other_direction_finish() {
                     client,
                     server,
                     proxy,
-                } = proxied(false).await;
+                } = proxied(Resets::Neither).await;
                 // A request, then the client's end of stream at once, as
                 // `printf 'request\n' | nc -N` does.
                 write_all(&mut &client, b"request\n").await.unwrap();
@@ -288,7 +297,7 @@ fn copy_bidirectional_moves_much_both_ways_at_once() {
                     client,
                     server,
                     proxy,
-                } = proxied(false).await;
+                } = proxied(Resets::Neither).await;
                 let (client, server) = (Rc::new(client), Rc::new(server));
                 for (side, salt) in [(&client, 1), (&server, 2)] {
                     let side = Rc::clone(side);
@@ -342,39 +351,49 @@ fn copy_bidirectional_moves_much_both_ways_at_once() {
 fn an_error_in_one_direction_ends_the_copy() {
     within(LIMIT, "the proxy test with a reset did not finish", || {
         code::block_on(async {
-            let Proxied {
-                client,
-                server,
-                proxy,
-            } = proxied(true).await;
-            // The server vanishes with a reset; the client stays connected
-            // and silent, so the other direction has nothing to end it.
-            drop(server);
-            let result = match code::time::timeout(PATIENCE, proxy).await {
-                Ok(result) => result,
-                Err(_) => panic!(
-                    "copy_bidirectional did not return after the server reset its connection \
-                     (the client is still connected, and silent): an error in either \
-                     direction must end the whole copy at once, with that error"
-                ),
-            };
-            match result {
-                Err(e) => assert!(
-                    matches!(
-                        e.kind(),
-                        io::ErrorKind::ConnectionReset
-                            | io::ErrorKind::ConnectionAborted
-                            | io::ErrorKind::BrokenPipe
+            // Each side in turn vanishes with a reset while the other stays
+            // connected and silent, so the other direction has nothing to
+            // end it.
+            for (resets, who, other) in [
+                (Resets::Server, "the server", "the client"),
+                (Resets::Client, "the client", "the server"),
+            ] {
+                let Proxied {
+                    client,
+                    server,
+                    proxy,
+                } = proxied(resets).await;
+                let (vanishing, staying) = match resets {
+                    Resets::Client => (client, server),
+                    _ => (server, client),
+                };
+                drop(vanishing);
+                let result = match code::time::timeout(PATIENCE, proxy).await {
+                    Ok(result) => result,
+                    Err(_) => panic!(
+                        "copy_bidirectional did not return after {who} reset its connection \
+                         ({other} is still connected, and silent): an error in either \
+                         direction must end the whole copy at once, with that error"
                     ),
-                    "copy_bidirectional should return the error the reset caused, got {e:?}"
-                ),
-                Ok(counts) => panic!(
-                    "copy_bidirectional returned Ok({counts:?}) after the server reset its \
-                     connection: an error in either direction is the result of the whole \
-                     copy (return it, as copy does)"
-                ),
+                };
+                match result {
+                    Err(e) => assert!(
+                        matches!(
+                            e.kind(),
+                            io::ErrorKind::ConnectionReset
+                                | io::ErrorKind::ConnectionAborted
+                                | io::ErrorKind::BrokenPipe
+                        ),
+                        "copy_bidirectional should return the error the reset caused, got {e:?}"
+                    ),
+                    Ok(counts) => panic!(
+                        "copy_bidirectional returned Ok({counts:?}) after {who} reset its \
+                         connection: an error in either direction is the result of the whole \
+                         copy (return it, as copy does)"
+                    ),
+                }
+                drop(staying);
             }
-            drop(client);
         })
     });
 }
