@@ -51,7 +51,7 @@ pub fn main() {
             std::process::exit(2);
         }
     };
-    if let Err(e) = run(mib) {
+    if let Err(e) = run(mib << 20, async_proxy, &mut io::stdout()) {
         eprintln!("error: {e}");
         std::process::exit(1);
     }
@@ -81,35 +81,60 @@ fn parse_mib(mut args: impl Iterator<Item = String>) -> Result<Option<u64>, Stri
     Ok(Some(mib))
 }
 
-fn run(mib: u64) -> io::Result<()> {
+/// Measures `proxy` against the blocking proxy, `bytes` per run, and writes
+/// the report to `out`.
+fn run(bytes: u64, proxy: Proxy, out: &mut impl Write) -> io::Result<()> {
     if cfg!(debug_assertions) {
-        println!("note: a debug build is many times slower; add --release for real numbers");
+        writeln!(
+            out,
+            "note: a debug build is many times slower; add --release for real numbers"
+        )?;
     }
-    if mib < DEFAULT_MIB {
-        println!("note: below {DEFAULT_MIB} MiB a run is too short to measure well");
+    if bytes < DEFAULT_MIB << 20 {
+        writeln!(
+            out,
+            "note: below {DEFAULT_MIB} MiB a run is too short to measure well"
+        )?;
     }
-    let bytes = mib << 20;
-    println!(
-        "copying {mib} MiB per run over loopback (sender -> proxy -> sink), median of {RUNS} runs"
-    );
+    writeln!(
+        out,
+        "copying {} per run over loopback (sender -> proxy -> sink), median of {RUNS} runs",
+        size(bytes)
+    )?;
     // A short warm-up of each, so neither pays for cold caches.
-    measure(bytes / 16 + 1, async_proxy)?;
+    measure(bytes / 16 + 1, proxy)?;
     measure(bytes / 16 + 1, blocking_proxy)?;
     let mut async_rates = Vec::new();
     let mut blocking_rates = Vec::new();
     for _ in 0..RUNS {
         // Interleaved, so a change in the machine's load hits both.
-        async_rates.push(rate(bytes, measure(bytes, async_proxy)?));
+        async_rates.push(rate(bytes, measure(bytes, proxy)?));
         blocking_rates.push(rate(bytes, measure(bytes, blocking_proxy)?));
     }
     let (async_rate, blocking_rate) = (median(async_rates), median(blocking_rates));
-    println!("  async copy (exercise_4::copy on code)  {async_rate:>10.1} MB/s");
-    println!("  blocking std::io::copy (a thread)      {blocking_rate:>10.1} MB/s");
-    println!(
+    writeln!(
+        out,
+        "  async copy (exercise_4::copy on code)  {async_rate:>10.1} MB/s"
+    )?;
+    writeln!(
+        out,
+        "  blocking std::io::copy (a thread)      {blocking_rate:>10.1} MB/s"
+    )?;
+    writeln!(
+        out,
         "  ratio async / blocking                 {:>10.2}",
         async_rate / blocking_rate
-    );
-    Ok(())
+    )
+}
+
+/// `bytes` in MiB, or in KiB if it is not a whole number of MiB (the
+/// program's own tests copy less than a MiB).
+fn size(bytes: u64) -> String {
+    if bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{} KiB", bytes >> 10)
+    }
 }
 
 /// MB/s (10^6 bytes per second).
@@ -143,7 +168,7 @@ fn measure(bytes: u64, proxy: Proxy) -> io::Result<Duration> {
 
     let sender = TcpStream::connect(proxy_addr)?;
     let start = Instant::now();
-    let sent = send(sender, bytes);
+    let sent = send(&sender, bytes);
     let received = join(sink);
     let took = start.elapsed();
     // The proxy's result first: if `copy` failed (or panicked: it is
@@ -159,8 +184,10 @@ fn measure(bytes: u64, proxy: Proxy) -> io::Result<Duration> {
     Ok(took)
 }
 
-/// Writes `bytes` bytes to `sender`, then closes it so the proxy sees EOF.
-fn send(mut sender: TcpStream, bytes: u64) -> io::Result<()> {
+/// Writes `bytes` bytes to `sender`, then shuts down its sending side: the
+/// proxy's end of stream. (The stream itself stays open until `measure` has
+/// seen the sink finish, so only this shutdown can end the copy.)
+fn send(mut sender: &TcpStream, bytes: u64) -> io::Result<()> {
     let chunk = vec![0x5a; 64 * 1024];
     let mut left = bytes;
     while left > 0 {
@@ -179,13 +206,22 @@ fn join<T>(handle: thread::JoinHandle<io::Result<T>>) -> io::Result<T> {
 
 /// The proxy under test: `exercise_4::copy` on the `code` runtime.
 fn async_proxy(sink: SocketAddr, ready: mpsc::Sender<SocketAddr>) -> io::Result<u64> {
+    proxy_on_code(sink, ready, exercise_4::copy)
+}
+
+/// A proxy on the `code` runtime that copies with `copy`.
+fn proxy_on_code(
+    sink: SocketAddr,
+    ready: mpsc::Sender<SocketAddr>,
+    copy: impl AsyncFnOnce(&mut AsyncTcpStream, &mut AsyncTcpStream) -> io::Result<u64>,
+) -> io::Result<u64> {
     code::block_on(async {
         let listener = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap())?;
         let _ = ready.send(listener.local_addr()?);
         let (mut inbound, _) = listener.accept().await?;
         let mut outbound = AsyncTcpStream::connect(sink).await?;
         // Dropping `outbound` when this returns sends the sink its EOF.
-        exercise_4::copy(&mut inbound, &mut outbound).await
+        copy(&mut inbound, &mut outbound).await
     })
 }
 
@@ -236,5 +272,125 @@ mod tests {
     fn a_second_argument_is_refused() {
         let error = parse(&["256", "512"]).unwrap_err();
         assert!(error.contains("`512`"), "unclear error: {error}");
+    }
+    // The measurement itself, at small sizes. These tests must pass before
+    // the exercise is done too (the program is given, not the learner's
+    // work), so the proxy under test is `code::io::copy`, the finished
+    // `copy`, and proxies that are wrong on purpose. They check that the
+    // program measures what it says, not how fast anything is.
+
+    /// Less than a MiB: the tests check what is measured, not the speed.
+    const SMALL: u64 = 256 << 10;
+
+    const LIMIT: Duration = Duration::from_secs(10);
+
+    /// The finished `copy` on the `code` runtime, standing in for the
+    /// learner's.
+    fn reference_proxy(sink: SocketAddr, ready: mpsc::Sender<SocketAddr>) -> io::Result<u64> {
+        proxy_on_code(sink, ready, code::io::copy)
+    }
+
+    /// Copies every byte but says it copied one more.
+    fn miscounting_proxy(sink: SocketAddr, ready: mpsc::Sender<SocketAddr>) -> io::Result<u64> {
+        reference_proxy(sink, ready).map(|n| n + 1)
+    }
+
+    /// Throws the first 1000 bytes away, but counts them as copied.
+    fn lossy_proxy(sink: SocketAddr, ready: mpsc::Sender<SocketAddr>) -> io::Result<u64> {
+        proxy_on_code(sink, ready, async |from, to| {
+            let mut lost = [0; 1000];
+            code::io::read_exact(from, &mut lost).await?;
+            Ok(code::io::copy(from, to).await? + lost.len() as u64)
+        })
+    }
+
+    #[test]
+    fn rate_is_megabytes_per_second() {
+        assert_eq!(rate(6_000_000, Duration::from_secs(2)), 3.0);
+        assert_eq!(rate(500_000, Duration::from_millis(250)), 2.0);
+    }
+
+    #[test]
+    fn median_is_the_middle_of_the_sorted_rates() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![5.0, 1.0, 4.0, 2.0, 3.0]), 3.0);
+    }
+
+    #[test]
+    fn sizes_are_shown_in_mib_or_kib() {
+        assert_eq!(size(256 << 20), "256 MiB");
+        assert_eq!(size(SMALL), "256 KiB");
+    }
+
+    #[test]
+    fn measure_times_a_copy_through_either_proxy() {
+        for proxy in [reference_proxy as Proxy, blocking_proxy] {
+            let took = code::testing::within(
+                LIMIT,
+                "measure did not finish: does the sender shut down its side when it is done?",
+                move || measure(SMALL, proxy),
+            );
+            let took = took.unwrap_or_else(|e| panic!("measure failed: {e}"));
+            assert!(took > Duration::ZERO, "measure took no time at all");
+        }
+    }
+
+    #[test]
+    fn measure_refuses_a_proxy_that_miscounts_or_loses_bytes() {
+        for (proxy, says) in [
+            (miscounting_proxy as Proxy, "copy returned 262145"),
+            (lossy_proxy, "the sink received 261144"),
+        ] {
+            let result = code::testing::within(LIMIT, "measure did not finish", move || {
+                measure(SMALL, proxy)
+            });
+            let error = result.expect_err("measure accepted a wrong count of bytes");
+            assert!(
+                error.to_string().contains(says),
+                "measure's error should say what went wrong ({says}), got: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn run_reports_both_rates_and_their_ratio() {
+        let report = code::testing::within(LIMIT, "run did not finish", || {
+            let mut out = Vec::new();
+            run(SMALL, reference_proxy, &mut out).map(|()| String::from_utf8(out).unwrap())
+        })
+        .unwrap_or_else(|e| panic!("run failed: {e}"));
+        assert!(
+            report.contains("copying 256 KiB per run"),
+            "the report does not say the size: {report}"
+        );
+        // The last word of each line of results, as a number.
+        let number = |label: &str| -> f64 {
+            let line = report
+                .lines()
+                .find(|l| l.trim_start().starts_with(label))
+                .unwrap_or_else(|| panic!("no `{label}` line in the report: {report}"));
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let number = if line.ends_with("MB/s") {
+                words[words.len() - 2]
+            } else {
+                words[words.len() - 1]
+            };
+            number.parse().unwrap()
+        };
+        let (fast, slow, ratio) = (number("async copy"), number("blocking"), number("ratio"));
+        assert!(fast > 0.0 && slow > 0.0, "a rate is not positive: {report}");
+        // The printed rates are rounded to 0.1, the ratio to 0.01.
+        let expected = fast / slow;
+        assert!(
+            (ratio - expected).abs() <= 0.01 + expected * 0.01,
+            "the ratio {ratio} is not async / blocking ({expected:.3}): {report}"
+        );
+        let failed = code::testing::within(LIMIT, "run did not finish", || {
+            run(SMALL, miscounting_proxy, &mut Vec::new())
+        });
+        assert!(
+            failed.is_err(),
+            "run reported a proxy that miscounts as fine"
+        );
     }
 }

@@ -3,6 +3,14 @@
 //! They check that `copy` is correct: every byte, in order, the count, the
 //! end of the stream, errors. How fast it is, `cargo run --release -p
 //! exercise-4` measures; a timed test would only measure the machine.
+//!
+//! Part 2 of the exercise, `copy_bidirectional`, is tested in
+//! `proxy/mod.rs`, a module of this file: one test binary, so that
+//! `cargo test -p exercise-4` runs and reports both parts together.
+
+/// The tests of part 2: `copy_bidirectional` between a client and a server.
+#[path = "proxy/mod.rs"]
+mod proxy;
 
 use std::io;
 use std::net::Shutdown;

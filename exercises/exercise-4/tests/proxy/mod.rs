@@ -1,0 +1,399 @@
+//! The tests of `copy_bidirectional`, part 2 of exercise 4: a module of
+//! `../copy.rs` (which solution-4 runs unchanged).
+//!
+//! Each test puts a proxy between a client and a server, all on loopback and
+//! all tasks on one `code` runtime:
+//!
+//! ```text
+//! client ──TCP──► a  copy_bidirectional(a, b)  b ──TCP──► server
+//! ```
+//!
+//! Every step has a deadline, so a proxy that waits for the wrong thing
+//! fails with a message saying which side waited in vain.
+
+use std::future::Future;
+use std::io;
+use std::net::Shutdown;
+use std::rc::Rc;
+use std::time::Duration;
+
+use code::JoinHandle;
+use code::io::{read_exact, write_all};
+use code::net::AsyncTcpStream;
+use code::testing::within;
+use exercise_4::copy_bidirectional;
+
+/// The whole test, with room for a slow machine.
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// One step on loopback takes microseconds; a second is "never".
+const PATIENCE: Duration = Duration::from_secs(1);
+
+/// Runs `step`, or fails the test with `problem` if it takes longer than
+/// `PATIENCE`.
+async fn patiently<T>(problem: &str, step: impl Future<Output = io::Result<T>>) -> T {
+    match code::time::timeout(PATIENCE, step).await {
+        Ok(Ok(value)) => value,
+        Ok(Err(e)) => panic!("{problem}: {e}"),
+        Err(_) => panic!("{problem} (nothing happened for {PATIENCE:?})"),
+    }
+}
+
+/// A client and a server with `copy_bidirectional` between them.
+struct Proxied {
+    client: AsyncTcpStream,
+    server: AsyncTcpStream,
+    proxy: JoinHandle<io::Result<(u64, u64)>>,
+}
+
+/// Which side's connection resets (SO_LINGER 0) when it is dropped, as a
+/// crashed peer's system does, instead of closing in order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Resets {
+    Neither,
+    Client,
+    Server,
+}
+
+/// Connects client → proxy → server.
+async fn proxied(resets: Resets) -> Proxied {
+    let front = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let back = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // Blocking connects and accepts, on loopback: each returns at once.
+    let client = std::net::TcpStream::connect(front.local_addr().unwrap()).unwrap();
+    let (a, _) = front.accept().unwrap();
+    let b = std::net::TcpStream::connect(back.local_addr().unwrap()).unwrap();
+    let (server, _) = back.accept().unwrap();
+    let reset = |stream: &std::net::TcpStream| {
+        socket2::SockRef::from(stream)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap()
+    };
+    match resets {
+        Resets::Neither => {}
+        Resets::Client => reset(&client),
+        Resets::Server => reset(&server),
+    }
+    let [client, a, b, server] =
+        [client, a, b, server].map(|s| AsyncTcpStream::from_std(s).unwrap());
+    // The proxy's task owns a and b: they close when it returns.
+    let proxy = code::spawn(async move { copy_bidirectional(&a, &b).await });
+    Proxied {
+        client,
+        server,
+        proxy,
+    }
+}
+
+/// Reads until the end of the stream, each read bounded by `PATIENCE`.
+async fn read_to_end(stream: &AsyncTcpStream, problem: &str) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        let read = code::time::timeout(PATIENCE, stream.read(&mut buf)).await;
+        match read {
+            Ok(Ok(0)) => return all,
+            Ok(Ok(n)) => all.extend_from_slice(&buf[..n]),
+            Ok(Err(e)) => panic!("{problem}: {e} after {} bytes", all.len()),
+            Err(_) => panic!(
+                "{problem} (after {} bytes, nothing happened for {PATIENCE:?})",
+                all.len()
+            ),
+        }
+    }
+}
+
+/// Bytes that show where a lost or repeated chunk happened.
+fn pattern(len: usize, salt: u8) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8 ^ salt).collect()
+}
+
+/// Checks what the proxy returned after both sides sent their share.
+fn assert_counts(result: io::Result<(u64, u64)>, client_sent: usize, server_sent: usize) {
+    let counts = result.unwrap_or_else(|e| panic!("copy_bidirectional failed: {e}"));
+    let expected = (client_sent as u64, server_sent as u64);
+    if expected.0 != expected.1 && counts == (expected.1, expected.0) {
+        panic!(
+            "copy_bidirectional returned {counts:?}, the counts the wrong way round: the \
+             first is what went from a to b (from the client to the server here), the \
+             second what went from b to a"
+        );
+    }
+    assert_eq!(
+        counts, expected,
+        "copy_bidirectional should return (bytes from a to b, bytes from b to a)"
+    );
+}
+
+#[test]
+fn copy_bidirectional_carries_a_conversation() {
+    within(
+        LIMIT,
+        "the conversation through the proxy did not finish",
+        || {
+            code::block_on(async {
+                let Proxied {
+                    client,
+                    server,
+                    proxy,
+                } = proxied(Resets::Neither).await;
+                let (mut client_sent, mut server_sent) = (0, 0);
+                for round in 1..=3 {
+                    let ping = format!("ping {round}\n");
+                    patiently(
+                        "the client could not send through the proxy",
+                        write_all(&mut &client, ping.as_bytes()),
+                    )
+                    .await;
+                    client_sent += ping.len();
+                    let mut got = vec![0; ping.len()];
+                    patiently(
+                        &format!(
+                            "the server did not get the client's message {round} through the proxy"
+                        ),
+                        read_exact(&mut &server, &mut got),
+                    )
+                    .await;
+                    assert_eq!(
+                        got,
+                        ping.as_bytes(),
+                        "the server got other bytes than were sent"
+                    );
+                    let pong = format!("pong {round}, a longer answer\n");
+                    patiently(
+                        "the server could not answer through the proxy",
+                        write_all(&mut &server, pong.as_bytes()),
+                    )
+                    .await;
+                    server_sent += pong.len();
+                    let mut got = vec![0; pong.len()];
+                    patiently(
+                        &format!(
+                            "the client got no answer {round} through the proxy while it was \
+                         still connected: copy_bidirectional must copy both ways at once \
+                         (poll both directions in one task), not one direction until its \
+                         end and then the other"
+                        ),
+                        read_exact(&mut &client, &mut got),
+                    )
+                    .await;
+                    assert_eq!(
+                        got,
+                        pong.as_bytes(),
+                        "the client got other bytes than were sent"
+                    );
+                }
+                // The client closes its side: the server must see it.
+                client.shutdown(Shutdown::Write).unwrap();
+                let rest = read_to_end(
+                    &server,
+                    "the client closed its side, but the server never saw the end of the stream: \
+                 when one direction's source ends, shut down the write half of its \
+                 destination (shutdown(Shutdown::Write))",
+                )
+                .await;
+                assert!(rest.is_empty(), "the server got bytes nobody sent");
+                server.shutdown(Shutdown::Write).unwrap();
+                let rest = read_to_end(
+                    &client,
+                    "the server closed its side, but the client never saw the end of the stream: \
+                 when one direction's source ends, shut down the write half of its \
+                 destination (shutdown(Shutdown::Write))",
+                )
+                .await;
+                assert!(rest.is_empty(), "the client got bytes nobody sent");
+                let result = patiently(
+                    "copy_bidirectional did not return after both directions ended",
+                    async { Ok(proxy.await) },
+                )
+                .await;
+                assert_counts(result, client_sent, server_sent);
+            })
+        },
+    );
+}
+
+#[test]
+fn half_close_lets_the_other_direction_finish() {
+    const REPLY: usize = 1 << 20;
+    within(
+        LIMIT,
+        "the half-close through the proxy did not finish",
+        || {
+            code::block_on(async {
+                let Proxied {
+                    client,
+                    server,
+                    proxy,
+                } = proxied(Resets::Neither).await;
+                // A request, then the client's end of stream at once, as
+                // `printf 'request\n' | nc -N` does.
+                write_all(&mut &client, b"request\n").await.unwrap();
+                client.shutdown(Shutdown::Write).unwrap();
+                let request = read_to_end(
+                    &server,
+                    "the client sent a request and closed its side, but the server never saw the \
+                 end of the stream: when one direction's source ends, shut down the write \
+                 half of its destination (shutdown(Shutdown::Write))",
+                )
+                .await;
+                assert_eq!(request, b"request\n", "the server got another request");
+                // Only now does the server answer: more than the socket buffers
+                // hold, so the proxy must keep copying for a while.
+                let server = Rc::new(server);
+                let answering = {
+                    let server = Rc::clone(&server);
+                    code::spawn(async move {
+                        // If the proxy breaks the connection, the client's check
+                        // of the reply says how.
+                        if write_all(&mut &*server, &pattern(REPLY, 7)).await.is_ok() {
+                            let _ = server.shutdown(Shutdown::Write);
+                        }
+                    })
+                };
+                let reply = read_to_end(
+                    &client,
+                    "the client closed its side and waits for the reply, which did not come \
+                 through: one direction's end must not end the other; keep copying from b to \
+                 a until b ends, and shut down only the write half",
+                )
+                .await;
+                if reply != pattern(REPLY, 7) {
+                    panic!(
+                        "the client got {} of {REPLY} bytes of the reply{}: after one direction \
+                     ended, keep copying the other until its own source ends; shut down only \
+                     the write half of the first direction's destination",
+                        reply.len(),
+                        if pattern(REPLY, 7).starts_with(&reply) {
+                            ", then the end of the stream"
+                        } else {
+                            ", not the bytes the server sent"
+                        }
+                    );
+                }
+                answering.await;
+                let result = patiently(
+                    "copy_bidirectional did not return after both directions ended",
+                    async { Ok(proxy.await) },
+                )
+                .await;
+                assert_counts(result, b"request\n".len(), REPLY);
+            })
+        },
+    );
+}
+
+#[test]
+fn copy_bidirectional_moves_much_both_ways_at_once() {
+    // More than the socket buffers hold, both ways at the same time: every
+    // read and write of the proxy has to wait now and then.
+    const LEN: usize = 2 << 20;
+    within(
+        LIMIT,
+        "2 MiB each way through the proxy did not finish",
+        || {
+            code::block_on(async {
+                let Proxied {
+                    client,
+                    server,
+                    proxy,
+                } = proxied(Resets::Neither).await;
+                let (client, server) = (Rc::new(client), Rc::new(server));
+                for (side, salt) in [(&client, 1), (&server, 2)] {
+                    let side = Rc::clone(side);
+                    code::spawn(async move {
+                        if write_all(&mut &*side, &pattern(LEN, salt)).await.is_ok() {
+                            let _ = side.shutdown(Shutdown::Write);
+                        }
+                    });
+                }
+                let at_server = code::spawn({
+                    let server = Rc::clone(&server);
+                    async move {
+                        read_to_end(
+                            &server,
+                            "the server stopped receiving the client's 2 MiB: both directions \
+                         must go on at once, each waking the task when it can go on",
+                        )
+                        .await
+                    }
+                });
+                let at_client = read_to_end(
+                    &client,
+                    "the client stopped receiving the server's 2 MiB: both directions must go \
+                 on at once, each waking the task when it can go on",
+                )
+                .await;
+                let at_server = at_server.await;
+                for (what, got, salt) in [
+                    ("the client to the server", at_server, 1),
+                    ("the server to the client", at_client, 2),
+                ] {
+                    assert!(
+                        got == pattern(LEN, salt),
+                        "from {what}, {} of {LEN} bytes arrived, or other bytes than were sent: \
+                     write all of what each read returned before reading again",
+                        got.len()
+                    );
+                }
+                let result = patiently(
+                    "copy_bidirectional did not return after both directions ended",
+                    async { Ok(proxy.await) },
+                )
+                .await;
+                assert_counts(result, LEN, LEN);
+            })
+        },
+    );
+}
+
+#[test]
+fn an_error_in_one_direction_ends_the_copy() {
+    within(LIMIT, "the proxy test with a reset did not finish", || {
+        code::block_on(async {
+            // Each side in turn vanishes with a reset while the other stays
+            // connected and silent, so the other direction has nothing to
+            // end it.
+            for (resets, who, other) in [
+                (Resets::Server, "the server", "the client"),
+                (Resets::Client, "the client", "the server"),
+            ] {
+                let Proxied {
+                    client,
+                    server,
+                    proxy,
+                } = proxied(resets).await;
+                let (vanishing, staying) = match resets {
+                    Resets::Client => (client, server),
+                    _ => (server, client),
+                };
+                drop(vanishing);
+                let result = match code::time::timeout(PATIENCE, proxy).await {
+                    Ok(result) => result,
+                    Err(_) => panic!(
+                        "copy_bidirectional did not return after {who} reset its connection \
+                         ({other} is still connected, and silent): an error in either \
+                         direction must end the whole copy at once, with that error"
+                    ),
+                };
+                match result {
+                    Err(e) => assert!(
+                        matches!(
+                            e.kind(),
+                            io::ErrorKind::ConnectionReset
+                                | io::ErrorKind::ConnectionAborted
+                                | io::ErrorKind::BrokenPipe
+                        ),
+                        "copy_bidirectional should return the error the reset caused, got {e:?}"
+                    ),
+                    Ok(counts) => panic!(
+                        "copy_bidirectional returned Ok({counts:?}) after {who} reset its \
+                         connection: an error in either direction is the result of the whole \
+                         copy (return it, as copy does)"
+                    ),
+                }
+                drop(staying);
+            }
+        })
+    });
+}
