@@ -77,13 +77,17 @@ impl AsyncTcpStream {
     /// Reads into `buf`; `.await` it for the number of bytes read.
     pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> ReadFuture<'a> {
         let _ = buf;
-        todo!("exercise-1: return a ReadFuture (chapter \"AsyncTcpStream\", section \"The read future\")")
+        todo!(
+            "exercise-1: return a ReadFuture (chapter \"AsyncTcpStream\", section \"The read future\")"
+        )
     }
 
     /// Writes some of `buf`; `.await` it for the number of bytes written.
     pub fn write<'a>(&'a self, buf: &'a [u8]) -> WriteFuture<'a> {
         let _ = buf;
-        todo!("exercise-1: return a WriteFuture (chapter \"AsyncTcpStream\", section \"Your turn: writing\")")
+        todo!(
+            "exercise-1: return a WriteFuture (chapter \"AsyncTcpStream\", section \"Your turn: writing\")"
+        )
     }
 
     /// Shuts down the read half, the write half, or both. Shutting down
@@ -118,7 +122,9 @@ impl Future for ReadFuture<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let _ = (self.stream, &self.buf, cx);
-        todo!("exercise-1: poll the stream's poll_read (chapter \"AsyncTcpStream\", section \"The read future\")")
+        todo!(
+            "exercise-1: poll the stream's poll_read (chapter \"AsyncTcpStream\", section \"The read future\")"
+        )
     }
 }
 
@@ -134,7 +140,9 @@ impl Future for WriteFuture<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let _ = (self.stream, self.buf, cx);
-        todo!("exercise-1: poll the stream's poll_write (chapter \"AsyncTcpStream\", section \"Your turn: writing\")")
+        todo!(
+            "exercise-1: poll the stream's poll_write (chapter \"AsyncTcpStream\", section \"Your turn: writing\")"
+        )
     }
 }
 

@@ -328,19 +328,15 @@ fn a_read_into_an_empty_buffer_returns_0_at_once() {
 
 #[test]
 fn a_write_of_an_empty_buffer_does_no_io() {
-    let result = within(
-        LIMIT,
-        "write() of an empty buffer did not return",
-        || {
-            code::block_on(async {
-                let (client, _server) = connected_pair();
-                let client = wrap(client);
-                // A write that touched the socket now would fail (BrokenPipe).
-                client.shutdown(Shutdown::Write).unwrap();
-                client.write(&[]).await
-            })
-        },
-    );
+    let result = within(LIMIT, "write() of an empty buffer did not return", || {
+        code::block_on(async {
+            let (client, _server) = connected_pair();
+            let client = wrap(client);
+            // A write that touched the socket now would fail (BrokenPipe).
+            client.shutdown(Shutdown::Write).unwrap();
+            client.write(&[]).await
+        })
+    });
     match result {
         Ok(0) => {}
         Ok(n) => panic!("write() of an empty buffer returned Ok({n})"),

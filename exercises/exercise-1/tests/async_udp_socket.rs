@@ -351,10 +351,7 @@ fn a_receiver_and_a_sender_share_one_socket() {
     );
     let (echoed, echo_address) = echoed;
     for (datagram, from) in &echoed {
-        assert_eq!(
-            *from, echo_address,
-            "recv_from() returned the wrong sender"
-        );
+        assert_eq!(*from, echo_address, "recv_from() returned the wrong sender");
         assert!(!datagram.is_empty());
     }
     let datagrams: Vec<&[u8]> = echoed.iter().map(|(d, _)| d.as_slice()).collect();
