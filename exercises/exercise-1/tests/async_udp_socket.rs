@@ -131,7 +131,8 @@ fn bind_registers_for_reading_and_writing() {
 fn a_datagram_reaches_the_address_given_and_says_where_it_came_from() {
     let (ping, pong) = within(
         LIMIT,
-        "a ping and a pong between two sockets did not finish",
+        "a ping and a pong between two sockets did not finish: recv_from must return as soon \
+         as one datagram has arrived, and a receiver that got WouldBlock must be woken",
         || {
             code::block_on(async {
                 let (a, b) = (bind(), bind());
@@ -140,8 +141,9 @@ fn a_datagram_reaches_the_address_given_and_says_where_it_came_from() {
                 assert_eq!(
                     from,
                     address(&a),
-                    "recv_from() returned the wrong sender: it must return the address the \
-                     socket's own recv_from reported, the socket that sent the datagram"
+                    "recv_from() returned {from} as the sender, but the datagram came from {}: \
+                     return the address that mio's recv_from reported with the datagram",
+                    address(&a)
                 );
                 // Answer whoever sent it, as a server would.
                 send(&b, b"pong", from).await;

@@ -25,8 +25,10 @@ fn trickle(data: &[u8], chunk: usize) -> BufReader<TrickleReader> {
     BufReader::new(TrickleReader::new(data.to_vec(), chunk))
 }
 
-/// Calls `read_line` until the end of the stream and returns the lines.
-async fn all_lines<R: code::io::AsyncRead>(reader: &mut BufReader<R>) -> Vec<String> {
+/// Calls `read_line` until the end of the stream and returns the lines. If
+/// a call fails, the test fails with `hint`: what the test's input makes
+/// likely.
+async fn all_lines<R: code::io::AsyncRead>(reader: &mut BufReader<R>, hint: &str) -> Vec<String> {
     let mut lines = Vec::new();
     loop {
         let mut line = String::new();
@@ -49,7 +51,10 @@ async fn all_lines<R: code::io::AsyncRead>(reader: &mut BufReader<R>) -> Vec<Str
                 );
                 lines.push(line);
             }
-            Err(e) => panic!("read_line failed after {} lines: {e}", lines.len()),
+            Err(e) => panic!(
+                "read_line failed with `{e}` after {} lines: {hint}",
+                lines.len()
+            ),
         }
         assert!(
             lines.len() <= 1000,
@@ -68,7 +73,11 @@ fn read_line_joins_a_line_split_across_many_reads() {
         || {
             code::block_on(async {
                 let mut reader = trickle(b"a line that comes three bytes at a time\nsecond\n", 3);
-                all_lines(&mut reader).await
+                all_lines(
+                    &mut reader,
+                    "the lines are fine, they only arrive 3 bytes per read",
+                )
+                .await
             })
         },
     );
@@ -88,7 +97,11 @@ fn lines_that_arrive_in_one_read_are_all_returned() {
             code::block_on(async {
                 let data = b"one\ntwo\nthree\n";
                 let mut reader = trickle(data, data.len());
-                all_lines(&mut reader).await
+                all_lines(
+                    &mut reader,
+                    "the three lines are fine, and came in one read",
+                )
+                .await
             })
         },
     );
@@ -109,7 +122,12 @@ fn the_last_line_may_end_without_a_newline() {
         || {
             code::block_on(async {
                 let mut reader = trickle(b"first\nlast, with no newline", 5);
-                all_lines(&mut reader).await
+                all_lines(
+                    &mut reader,
+                    "the stream ended after a last line without '\\n': that is not an error, \
+                     return the line (and Ok(0) on the next call)",
+                )
+                .await
             })
         },
     );
@@ -160,7 +178,12 @@ fn read_line_keeps_a_character_split_across_reads() {
             // 'é', 'ö' and '✓' take 2, 2 and 3 bytes: read one byte at a
             // time, each arrives in pieces that are not UTF-8 on their own.
             let mut reader = trickle("héllo, wörld ✓\n".as_bytes(), 1);
-            all_lines(&mut reader).await
+            all_lines(
+                &mut reader,
+                "the line is valid UTF-8, but its characters of 2 and 3 bytes arrived one byte \
+                 per read: check the line for UTF-8 once it is complete, not each piece",
+            )
+            .await
         })
     });
     assert_eq!(
@@ -288,7 +311,11 @@ fn a_line_longer_than_the_buffer_is_read_whole() {
             let line = "a line of fifty bytes, far more than the buffer..\n";
             let data = format!("{line}short\n");
             let mut reader = BufReader::with_capacity(4, TrickleReader::new(data.into(), 7));
-            all_lines(&mut reader).await
+            all_lines(
+                &mut reader,
+                "the lines are fine, one is longer than the buffer",
+            )
+            .await
         })
     });
     assert_eq!(
