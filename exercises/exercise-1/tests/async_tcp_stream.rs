@@ -2,6 +2,15 @@
 //!
 //! Each test runs on its own thread under `code::testing::within`, so an
 //! unfinished or wrong stream fails in seconds with a hint instead of hanging.
+//!
+//! Part 2 of the exercise, `AsyncUdpSocket`, is tested in
+//! `async_udp_socket/mod.rs`, a module of this file: one test binary, so
+//! that `cargo test -p exercise-1` runs and reports both parts together
+//! (`cargo test -p exercise-1 async_udp_socket` runs part 2 alone).
+
+/// The tests of part 2: `AsyncUdpSocket`.
+#[path = "async_udp_socket/mod.rs"]
+mod async_udp_socket;
 
 use std::io;
 use std::net::Shutdown;
@@ -308,8 +317,9 @@ fn a_read_into_an_empty_buffer_returns_0_at_once() {
     let n = within(
         LIMIT,
         "read() into an empty buffer waited: with no room for data there is nothing to wait \
-         for, so poll_read must return Ready(Ok(0)) before trying (the kernel answers an empty \
-         read with WouldBlock while no data is there, and no event would ever wake the task)",
+         for, so poll_read must return Ready(Ok(0)) before trying (a kernel may answer an empty \
+         read with WouldBlock while no data is there, and then no event would ever wake the \
+         task)",
         || {
             code::block_on(async {
                 let (_client, server) = connected_pair();

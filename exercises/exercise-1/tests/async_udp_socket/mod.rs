@@ -1,5 +1,5 @@
-//! The tests of exercise 1, part 2: `AsyncUdpSocket` (solution-1 runs this
-//! same file).
+//! The tests of exercise 1, part 2: `AsyncUdpSocket`, a module of
+//! `async_tcp_stream.rs` (solution-1 runs them too).
 //!
 //! Each test runs on its own thread under `code::testing::within`, so an
 //! unfinished or wrong socket fails in seconds with a hint instead of

@@ -1,5 +1,6 @@
 //! The tests of exercise 2, part 2: `BufReader`, `read_until` and
-//! `read_line` (solution-2 runs this same file).
+//! `read_line`, a module of `read_exact_write_all.rs` (solution-2 runs them
+//! too).
 //!
 //! Most tests read from `TrickleReader` (in `exercises/mocks.rs`), which
 //! hands out its data a few bytes per read and says "not ready yet"
@@ -14,9 +15,7 @@ use code::net::{AsyncTcpListener, AsyncTcpStream};
 use code::testing::within;
 use exercise_2::BufReader;
 
-#[path = "../../mocks.rs"]
-mod mocks;
-use mocks::{Failing, TrickleReader};
+use super::mocks::{Failing, TrickleReader};
 
 const LIMIT: Duration = Duration::from_secs(5);
 
