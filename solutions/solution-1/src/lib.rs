@@ -103,7 +103,7 @@ impl AsyncTcpStream {
                 //    its own waker in the read slot.
                 self.reactor
                     .set_waker(self.token, Direction::Write, cx.waker());
-                // 4.
+                // 4. Pending, until the socket has room again.
                 Poll::Pending
             }
             Err(e) => Poll::Ready(Err(e)),
@@ -237,11 +237,15 @@ impl AsyncUdpSocket {
         // No empty-buffer rule here: `n == 0` is not the end of anything,
         // it is an empty datagram, and an empty `buf` still takes (and
         // cuts) a datagram, as the OS does.
+        // 1. Try: one datagram, and who sent it.
         match self.inner.recv_from(buf) {
+            // 2. A datagram (perhaps an empty one), or a real error: done.
             Ok((n, from)) => Poll::Ready(Ok((n, from))),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // 3. The read slot, as for a stream...
                 self.reactor
                     .set_waker(self.token, Direction::Read, cx.waker());
+                // 4. ...and Pending until a datagram arrives.
                 Poll::Pending
             }
             Err(e) => Poll::Ready(Err(e)),
@@ -260,11 +264,15 @@ impl AsyncUdpSocket {
         target: SocketAddr,
     ) -> Poll<io::Result<usize>> {
         // An empty `buf` is sent too: an empty datagram is a message.
+        // 1. Try.
         match self.inner.send_to(buf, target) {
+            // 2. Sent, whole; or a real error, such as a datagram too long.
             Ok(n) => Poll::Ready(Ok(n)),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // 3. The send buffer is full: the write slot...
                 self.reactor
                     .set_waker(self.token, Direction::Write, cx.waker());
+                // 4. ...and Pending until it has room.
                 Poll::Pending
             }
             Err(e) => Poll::Ready(Err(e)),
