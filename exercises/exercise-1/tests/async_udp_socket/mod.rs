@@ -32,8 +32,8 @@ use code::reactor::Direction;
 use code::testing::within;
 use exercise_1::AsyncUdpSocket;
 
-/// Enough for every test here, with room for a slow machine.
-const LIMIT: Duration = Duration::from_secs(5);
+// The time limit and the explanation of a failed call are part 1's.
+use super::{LIMIT, explain};
 
 /// A socket on a port of the OS's choosing, failing the test with a
 /// readable message.
@@ -51,18 +51,6 @@ fn address(socket: &AsyncUdpSocket) -> SocketAddr {
 /// test.
 fn std_socket() -> std::net::UdpSocket {
     std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a std UdpSocket on 127.0.0.1:0")
-}
-
-/// What a failed receive or send most likely means.
-fn explain(op: &str, e: io::Error) -> String {
-    if e.kind() == io::ErrorKind::WouldBlock {
-        format!(
-            "{op} returned Err(WouldBlock). WouldBlock is not a failure, it means \"not ready \
-             yet\": store cx.waker() with the reactor and return Poll::Pending"
-        )
-    } else {
-        format!("{op} returned an unexpected error: {e}")
-    }
 }
 
 /// One datagram with the socket's own `recv_from()`: its bytes and sender.

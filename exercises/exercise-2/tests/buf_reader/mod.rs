@@ -15,9 +15,8 @@ use code::net::{AsyncTcpListener, AsyncTcpStream};
 use code::testing::within;
 use exercise_2::BufReader;
 
+use super::LIMIT;
 use super::mocks::{Failing, TrickleReader};
-
-const LIMIT: Duration = Duration::from_secs(5);
 
 /// A reader of `data` that gives at most `chunk` bytes per read.
 fn trickle(data: &[u8], chunk: usize) -> BufReader<TrickleReader> {
