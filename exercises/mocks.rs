@@ -1,7 +1,8 @@
 //! Stand-in readers and writers for the tests of exercises 2 and 4: they
 //! misbehave on purpose, the way sockets do now and then (a few bytes at a
-//! time, "not ready yet", `Interrupted`, a writer that takes nothing).
-//! Both test files include this one file, so the two cannot drift apart.
+//! time, "not ready yet", `Interrupted`, a writer that takes nothing), and
+//! count how they were used. Every test file that needs them includes this
+//! one file, so they cannot drift apart.
 
 // Each exercise's tests use some of these, not all.
 #![allow(dead_code)]
@@ -23,6 +24,10 @@ pub struct TrickleReader {
     /// Polls after the end of the stream was reported.
     pub polls_after_eof: usize,
     pub eof_reported: bool,
+    /// Reads that returned data (`Ready(Ok(n))` with `n > 0`).
+    pub reads: usize,
+    /// The longest `buf` any read asked to fill.
+    pub largest_request: usize,
 }
 
 impl TrickleReader {
@@ -35,6 +40,8 @@ impl TrickleReader {
             interruptions: 0,
             polls_after_eof: 0,
             eof_reported: false,
+            reads: 0,
+            largest_request: 0,
         }
     }
 }
@@ -44,6 +51,7 @@ impl AsyncRead for TrickleReader {
         if self.eof_reported {
             self.polls_after_eof += 1;
         }
+        self.largest_request = self.largest_request.max(buf.len());
         if self.interruptions > 0 {
             self.interruptions -= 1;
             return Poll::Ready(Err(io::ErrorKind::Interrupted.into()));
@@ -60,6 +68,8 @@ impl AsyncRead for TrickleReader {
         self.at += n;
         if n == 0 {
             self.eof_reported = true;
+        } else {
+            self.reads += 1;
         }
         Poll::Ready(Ok(n))
     }

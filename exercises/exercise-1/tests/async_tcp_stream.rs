@@ -2,6 +2,15 @@
 //!
 //! Each test runs on its own thread under `code::testing::within`, so an
 //! unfinished or wrong stream fails in seconds with a hint instead of hanging.
+//!
+//! Part 2 of the exercise, `AsyncUdpSocket`, is tested in
+//! `async_udp_socket/mod.rs`, a module of this file: one test binary, so
+//! that `cargo test -p exercise-1` runs and reports both parts together
+//! (`cargo test -p exercise-1 async_udp_socket` runs part 2 alone).
+
+/// The tests of part 2: `AsyncUdpSocket`.
+#[path = "async_udp_socket/mod.rs"]
+mod async_udp_socket;
 
 use std::io;
 use std::net::Shutdown;
@@ -301,4 +310,50 @@ fn a_write_error_is_returned() {
         "{}",
         explain("write()", error)
     );
+}
+
+#[test]
+fn a_read_into_an_empty_buffer_returns_0_at_once() {
+    let n = within(
+        LIMIT,
+        "read() into an empty buffer waited: with no room for data there is nothing to wait \
+         for, so poll_read must return Ready(Ok(0)) before trying (a kernel may answer an empty \
+         read with WouldBlock while no data is there, and then no event would ever wake the \
+         task)",
+        || {
+            code::block_on(async {
+                let (_client, server) = connected_pair();
+                let server = wrap(server);
+                // Nothing was sent, so a try would say WouldBlock.
+                server.read(&mut []).await
+            })
+        },
+    );
+    match n {
+        Ok(0) => {}
+        Ok(n) => panic!("read() into an empty buffer returned Ok({n})"),
+        Err(e) => panic!("{}", explain("read() into an empty buffer", e)),
+    }
+}
+
+#[test]
+fn a_write_of_an_empty_buffer_does_no_io() {
+    let result = within(LIMIT, "write() of an empty buffer did not return", || {
+        code::block_on(async {
+            let (client, _server) = connected_pair();
+            let client = wrap(client);
+            // A write that touched the socket now would fail (BrokenPipe).
+            client.shutdown(Shutdown::Write).unwrap();
+            client.write(&[]).await
+        })
+    });
+    match result {
+        Ok(0) => {}
+        Ok(n) => panic!("write() of an empty buffer returned Ok({n})"),
+        Err(e) => panic!(
+            "write() of an empty buffer returned `{e}`: with nothing to write, poll_write must \
+             return Ready(Ok(0)) without touching the socket (this socket's write half was \
+             shut down, so the try failed)"
+        ),
+    }
 }

@@ -4,6 +4,15 @@
 //! stand-in readers and writers that misbehave on purpose: a few bytes at a
 //! time, "not ready yet", `Interrupted`, a writer that takes nothing. Each
 //! test runs under `code::testing::within`, so a wrong loop fails in seconds.
+//!
+//! Part 2 of the exercise, `BufReader`, is tested in `buf_reader/mod.rs`, a
+//! module of this file: one test binary, so that `cargo test -p exercise-2`
+//! runs and reports both parts together (`cargo test -p exercise-2
+//! buf_reader` runs part 2 alone).
+
+/// The tests of part 2: `BufReader`, `read_until` and `read_line`.
+#[path = "buf_reader/mod.rs"]
+mod buf_reader;
 
 use std::io;
 use std::net::Shutdown;
