@@ -21,9 +21,13 @@ const SKIPPED_NAMES: &[&str] = &[
     "solutions",
 ];
 
+/// The book's walkthrough pages: they explain the solutions line by line and
+/// include their code from `solutions/`, so they leave with the solutions.
+const WALKTHROUGHS: &str = "book/walkthroughs";
+
 pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error> {
     check_destination(&course.root, dir)?;
-    let excluded = crates_that_need_solutions(&course.root)?;
+    let mut excluded = crates_that_need_solutions(&course.root)?;
 
     let manifest = course.root.join("Cargo.toml");
     let text = fs::read_to_string(&manifest).map_err(|e| io_error("read", &manifest, e))?;
@@ -32,6 +36,7 @@ pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error
         !member.starts_with("solutions") && !excluded.iter().any(|crate_dir| crate_dir == member)
     };
     let workspace = filter_members(&text, keep);
+    excluded.push(WALKTHROUGHS.to_string());
 
     fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
     let mut files = 0;
@@ -51,6 +56,7 @@ pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error
     let target = dir.join("Cargo.toml");
     fs::write(&target, workspace).map_err(|e| io_error("write", &target, e))?;
     files += 1;
+    without_walkthroughs_in_summary(dir)?;
     note_in_readme(dir)?;
 
     // Resolve the new workspace: it proves every member is there, and drops
@@ -58,17 +64,45 @@ pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error
     resolve(cargo, dir)?;
 
     let mut left_out = vec!["solutions/".to_string(), ".ci/".to_string()];
-    left_out.extend(
-        excluded
-            .iter()
-            .map(|c| format!("{c}/ (it checks the solutions)")),
-    );
+    left_out.extend(excluded.iter().map(|c| {
+        if c == WALKTHROUGHS {
+            format!("{c}/ (they explain the solutions)")
+        } else {
+            format!("{c}/ (it checks the solutions)")
+        }
+    }));
     Ok(format!(
         "Wrote the handout to {} ({files} files).\nLeft out: {}.\n\
          Students start with `cargo run -p course -- status` and `cargo test -p exercise-1`.\n",
         dir.display(),
         left_out.join(", ")
     ))
+}
+
+/// Drops the walkthroughs' part (a `# Walkthroughs…` title and its entries,
+/// up to the next part title) from the copied `book/SUMMARY.md`: its pages
+/// are not in the handout, and mdBook fails on a missing page.
+fn without_walkthroughs_in_summary(dir: &Path) -> Result<(), Error> {
+    let summary = dir.join("book/SUMMARY.md");
+    let Ok(text) = fs::read_to_string(&summary) else {
+        return Ok(());
+    };
+    fs::write(&summary, drop_walkthroughs_part(&text)).map_err(|e| io_error("write", &summary, e))
+}
+
+fn drop_walkthroughs_part(summary: &str) -> String {
+    let mut kept = String::new();
+    let mut in_walkthroughs = false;
+    for line in summary.lines() {
+        if let Some(title) = line.strip_prefix("# ") {
+            in_walkthroughs = title.starts_with("Walkthroughs");
+        }
+        if !in_walkthroughs {
+            kept += line;
+            kept.push('\n');
+        }
+    }
+    kept
 }
 
 /// The README and the book mention `solutions/`; say once why it is not here.
@@ -79,9 +113,10 @@ fn note_in_readme(dir: &Path) -> Result<(), Error> {
     };
     text += "\n## This copy\n\n\
              A handout for students, written by `cargo run -p course -- handout`. The \
-             solutions are not included: where the book or this README mentions \
-             `solutions/solution-N` or the check of the exercises, that is the \
-             instructor's copy. `cargo run -p course -- status` shows where you are.\n";
+             solutions are not included, nor the book's walkthrough pages that \
+             explain them: where the book or this README mentions \
+             `solutions/solution-N`, a walkthrough or the check of the exercises, that \
+             is the instructor's copy. `cargo run -p course -- status` shows where you are.\n";
     fs::write(&readme, text).map_err(|e| io_error("write", &readme, e))
 }
 
@@ -355,6 +390,24 @@ fn quoted_strings(array: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_walkthroughs_part_leaves_the_summary() {
+        let summary = "# Summary\n\n# Practice\n\n- [Exercises](exercises/README.md)\n\n\
+                       # Walkthroughs (they contain the answers)\n\n\
+                       - [Walkthrough: exercise 1](walkthroughs/exercise-1.md)\n\n\
+                       # Beyond\n\n- [Going further](going-further.md)\n";
+        let kept = drop_walkthroughs_part(summary);
+        assert!(!kept.contains("alkthrough"), "{kept}");
+        assert!(
+            kept.contains("- [Exercises](exercises/README.md)"),
+            "{kept}"
+        );
+        assert!(
+            kept.contains("# Beyond\n\n- [Going further](going-further.md)\n"),
+            "{kept}"
+        );
+    }
 
     #[test]
     fn members_without_solutions() {

@@ -279,6 +279,15 @@ fn handout_has_no_solutions_and_exercise_1_fails_as_here() {
         !out.join("solutions").exists(),
         "the handout has the solutions"
     );
+    assert!(
+        !out.join("book/walkthroughs").exists(),
+        "the handout has the walkthrough pages, which explain the solutions"
+    );
+    let summary = fs::read_to_string(out.join("book/SUMMARY.md")).unwrap();
+    assert!(
+        !summary.contains("walkthroughs/"),
+        "the handout's SUMMARY.md still lists walkthrough pages:\n{summary}"
+    );
     let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap();
     assert!(!manifest.contains("solutions"), "{manifest}");
     let lock = fs::read_to_string(out.join("Cargo.lock")).unwrap();
