@@ -8,7 +8,8 @@
 //! - [`io`] — the `AsyncRead`/`AsyncWrite` traits, `read_exact`,
 //!   `write_all`, `copy`;
 //! - [`time`] — `sleep` and `timeout`;
-//! - [`trace`] — watch the runtime work, line by line;
+//! - [`trace`] — watch the runtime work: typed events, counters for tests
+//!   (polls, wakes per slot, waits), the lines the book prints, JSON;
 //! - [`testing`] — bounded runs for tests.
 //!
 //! ```

@@ -22,6 +22,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// The future returned by [`sleep`].
 #[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them: nothing waits"]
 pub struct Sleep {
     deadline: Instant,
     /// The key of our timer in the reactor, once registered.
