@@ -250,7 +250,8 @@ fn a_join_handle_waiter_may_look_at_the_handle_from_wake() {
                 Poll::Pending
             })
             .await;
-            let output = handle.borrow_mut().take().unwrap().await;
+            let finished = handle.borrow_mut().take().unwrap();
+            let output = finished.await;
             let saw = *saw_finished.borrow();
             (output, saw)
         })
