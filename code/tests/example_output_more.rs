@@ -15,6 +15,10 @@ mod edge_and_level;
 #[allow(dead_code)]
 mod cancellation_safety;
 
+#[path = "../examples/coop_budget.rs"]
+#[allow(dead_code)]
+mod coop_budget;
+
 #[path = "../examples/copy_counts.rs"]
 #[allow(dead_code)]
 mod copy_counts;
@@ -103,4 +107,15 @@ fn futures_io_interop_output_matches_the_book() {
         futures_io_interop::run,
     );
     check("futures_io_interop", out);
+}
+
+#[test]
+fn coop_budget_output_matches_the_book() {
+    let out = within(
+        LIMIT,
+        "example coop_budget did not finish: does a reader whose socket is always ready get \
+         polled again after it yields?",
+        coop_budget::run,
+    );
+    check("coop_budget", out);
 }
