@@ -60,14 +60,15 @@ struct RunQueue {
     ready: VecDeque<TaskId>,
     /// True while the runtime thread is (about to be) blocked in
     /// `Reactor::wait`. Set and read under the lock, so a waker either sees
-    /// it (and interrupts the wait) or pushed before the executor looked at
-    /// the queue (and the executor does not block). Either way no wake is
-    /// lost. A `mio_waker.wake()` that comes before the thread is inside the
-    /// wait is not lost either: it leaves an event pending in the poller
-    /// until a wait collects it (mio writes to an eventfd whose edge epoll
-    /// keeps in its ready list on Linux, triggers an `EVFILT_USER` event on
-    /// macOS, posts a completion packet to the port on Windows), so the next
-    /// wait returns at once.
+    /// it (and interrupts the wait with `mio_waker`) or pushed before the
+    /// executor looked at the queue (and the executor does not block).
+    /// Either way no wake is lost, even if the interrupt comes before the
+    /// thread is inside the wait: `mio_waker.wake()` leaves an event pending
+    /// in the poller until a wait collects it, and that wait returns at once.
+    /// (Nothing is read or reset by the wait: on Linux mio writes to an
+    /// eventfd and epoll keeps its event in the ready list; on macOS it
+    /// triggers an `EVFILT_USER` event; on Windows it posts a completion
+    /// packet to the port.)
     parked: bool,
 }
 
@@ -235,7 +236,7 @@ impl Executor {
         let reactor = &self.reactor;
         // ANCHOR: run_loop
         loop {
-            self.check_stop();
+            self.check_stop(); // a test out of time (`testing::within`) ends here
             // One round: everything that was woken so far, in wake order.
             // Tasks woken during the round wait for the next one, after the
             // reactor has had a look at I/O: tasks that keep waking each other
@@ -387,8 +388,9 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 /// handle to await its output. The task runs when `block_on` runs.
 ///
 /// # Panics
-/// If called outside `block_on` (from its future or one of its tasks): the
-/// task would be queued on an executor that is not running, and never run.
+/// If called anywhere but inside `block_on` (from the future it runs or
+/// from one of its tasks): the task would be queued on an executor that is
+/// not running, and never run.
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,

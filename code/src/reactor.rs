@@ -165,14 +165,16 @@ impl Reactor {
         interest: Interest,
     ) -> io::Result<Token> {
         let token = Token(self.next_token.get());
-        // Tokens count up and are never reused. mio already promises that
-        // once `deregister` has returned, a later poll reports nothing for
-        // the old token (mio 1.x, `Registry::deregister`), and this reactor
-        // hands each batch of events out before anything can register again.
-        // Not reusing tokens insures against what mio cannot see: an I/O type
-        // that keeps using its token after it deregistered (its `set_waker`
-        // then panics, instead of parking in a stranger's slot), and an event
-        // of a source closed without `deregister`.
+        // Tokens count up and are never reused. What keeps a stale event
+        // from reaching a new socket is mio: once `deregister` has returned,
+        // no later poll reports the old token (the docs of
+        // `Registry::deregister`, mio 1.2), and this reactor hands out each
+        // batch of events before any code can register a socket again (the
+        // wakes come after). Not reusing tokens insures against what that
+        // does not cover: an I/O type that goes on using its token after it
+        // deregistered (its `set_waker` then panics, instead of parking in
+        // another socket's slot), and a change to the dispatch that let code
+        // run, and register, in the middle of a batch.
         self.next_token.set(token.0 + 1);
         self.registry.register(source, token, interest)?;
         self.sources.borrow_mut().insert(
