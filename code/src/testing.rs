@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::executor::stop_handle;
 
 /// How long `within` waits for a stopped test thread to end.
-const STOP_GRACE: Duration = Duration::from_secs(2);
+const STOP_GRACE: Duration = Duration::from_secs(1);
 
 /// Runs `f` on a new thread and returns its result, or panics with `hint` if
 /// it has not finished after `limit`.
