@@ -14,7 +14,7 @@
 //!        └──────────────────────────────┘
 //! ```
 //!
-//! It keeps the reactor's rule (see [`crate::reactor`]): no code of others
+//! It keeps the reactor's rule (see [`crate::reactor`](mod@crate::reactor)): no code of others
 //! (a waker's `wake` or `drop`, a future's `drop`) runs while one of its
 //! `RefCell`s is borrowed. A task is polled and dropped outside the borrow
 //! of the task table, and a `JoinHandle`'s waiter is woken after the

@@ -9,7 +9,7 @@
 //!
 //! These rules keep it correct; each is written where it is kept:
 //! - one waker slot per direction, so a reader and a writer on the same
-//!   socket never overwrite each other ([`Slots`]);
+//!   socket never overwrite each other (`Slots`);
 //! - a task only waits after it has seen `WouldBlock` (the try-first rule of
 //!   the readiness pattern), which is what makes mio's edge-triggered events
 //!   enough ([`Reactor::set_waker`]);

@@ -211,7 +211,7 @@ pub enum Event {
         op: Op,
         outcome: Outcome,
     },
-    /// A line of the program's own ([`emit`] with a `String`).
+    /// A line of the program's own ([`emit`](fn@emit) with a `String`).
     Note(String),
 }
 
