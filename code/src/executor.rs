@@ -97,10 +97,7 @@ impl Wake for TaskWaker {
             queue.ready.push_back(self.id);
             std::mem::replace(&mut queue.parked, false)
         };
-        trace::emit!(Queued {
-            task: self.id,
-            remote: thread::current().id() != self.shared.owner
-        });
+        trace::emit!(queued(self.id, thread::current().id() != self.shared.owner));
         if interrupt && thread::current().id() != self.shared.owner {
             // Nothing useful can be done if this fails (the poller is gone).
             let _ = self.shared.mio_waker.wake();
@@ -174,7 +171,7 @@ impl Executor {
                 waker: Arc::clone(&waker),
             }),
         );
-        trace::emit!(Spawned { task: id });
+        trace::emit!(spawned(id));
         // A new task is ready to run: its first poll starts it.
         waker.wake();
         id
@@ -184,12 +181,12 @@ impl Executor {
     fn poll_task(&self, id: TaskId) {
         // An `Rc` out of the table: the poll runs with no borrow of it held.
         let Some(task) = self.tasks.borrow().get(&id).cloned() else {
-            trace::emit!(LateWake { task: id });
+            trace::emit!(late_wake(id));
             return; // finished already; this was a late wake
         };
         task.waker.scheduled.store(false, Ordering::Release);
         let waker = Waker::from(Arc::clone(&task.waker));
-        trace::emit!(Polled { task: id });
+        trace::emit!(polled(id));
         self.reactor.set_current_task(Some(id));
         let poll = task
             .future
@@ -197,10 +194,7 @@ impl Executor {
             .as_mut()
             .poll(&mut Context::from_waker(&waker));
         self.reactor.set_current_task(None);
-        trace::emit!(Returned {
-            task: id,
-            ready: poll.is_ready()
-        });
+        trace::emit!(returned(id, poll.is_ready()));
         if poll.is_ready() {
             // `task` still holds the future, which is dropped when `task` is,
             // at the end of this function, with no borrow held.
@@ -251,14 +245,11 @@ impl Executor {
                 }
                 main.scheduled.store(false, Ordering::Release);
                 let waker = Waker::from(Arc::clone(&main));
-                trace::emit!(Polled { task: MAIN });
+                trace::emit!(polled(MAIN));
                 reactor.set_current_task(Some(MAIN));
                 let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
                 reactor.set_current_task(None);
-                trace::emit!(Returned {
-                    task: MAIN,
-                    ready: poll.is_ready()
-                });
+                trace::emit!(returned(MAIN, poll.is_ready()));
                 if let Poll::Ready(output) = poll {
                     return output;
                 }
@@ -279,7 +270,7 @@ impl Executor {
                 }
                 queue.parked = true;
             }
-            trace::emit!(Idle);
+            trace::emit!(idle());
             reactor.wait(None).expect("reactor wait failed");
             self.lock_queue().parked = false;
         }

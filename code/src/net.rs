@@ -88,39 +88,23 @@ impl AsyncTcpStream {
     /// connected?), and wait for writability if it is not yet.
     fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Some(err) = self.inner.take_error()? {
-            trace::emit!(Io {
-                token: self.token,
-                op: Op::Connect,
-                outcome: Outcome::Err(err.kind())
-            });
+            trace::emit!(io(self.token, Op::Connect, Outcome::Err(err.kind())));
             return Poll::Ready(Err(err));
         }
         let token = self.token;
         match self.inner.peer_addr() {
             Ok(_) => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Connect,
-                    outcome: Outcome::Ok(0)
-                });
+                trace::emit!(io(token, Op::Connect, Outcome::Ok(0)));
                 Poll::Ready(Ok(()))
             }
             // Still connecting: the connect's `WouldBlock`.
             Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Connect,
-                    outcome: Outcome::WouldBlock
-                });
+                trace::emit!(io(token, Op::Connect, Outcome::WouldBlock));
                 self.reactor.set_waker(token, Direction::Write, cx.waker());
                 Poll::Pending
             }
             Err(e) => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Connect,
-                    outcome: Outcome::Err(e.kind())
-                });
+                trace::emit!(io(token, Op::Connect, Outcome::Err(e.kind())));
                 Poll::Ready(Err(e))
             }
         }
@@ -144,32 +128,20 @@ impl AsyncTcpStream {
         match (&self.inner).read(buf) {
             // 2. Data (or EOF, n == 0): done, and one unit of budget spent.
             Ok(n) => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Read,
-                    outcome: Outcome::Ok(n)
-                });
+                trace::emit!(io(token, Op::Read, Outcome::Ok(n)));
                 self.reactor.spend_budget();
                 Poll::Ready(Ok(n))
             }
             // 3. Not ready: leave our waker with the reactor...
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Read,
-                    outcome: Outcome::WouldBlock
-                });
+                trace::emit!(io(token, Op::Read, Outcome::WouldBlock));
                 self.reactor.set_waker(token, Direction::Read, cx.waker());
                 // 4. ...and let the executor run something else.
                 Poll::Pending
             }
             // A real error (including `Interrupted`, which the caller retries).
             Err(e) => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Read,
-                    outcome: Outcome::Err(e.kind())
-                });
+                trace::emit!(io(token, Op::Read, Outcome::Err(e.kind())));
                 Poll::Ready(Err(e))
             }
         }
@@ -189,31 +161,19 @@ impl AsyncTcpStream {
         ready!(self.reactor.poll_budget(token, cx)); // as `poll_read`
         match (&self.inner).write(buf) {
             Ok(n) => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Write,
-                    outcome: Outcome::Ok(n)
-                });
+                trace::emit!(io(token, Op::Write, Outcome::Ok(n)));
                 self.reactor.spend_budget();
                 Poll::Ready(Ok(n))
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Write,
-                    outcome: Outcome::WouldBlock
-                });
+                trace::emit!(io(token, Op::Write, Outcome::WouldBlock));
                 // The write slot, not the read slot: a reader parked on this
                 // stream keeps its own waker.
                 self.reactor.set_waker(token, Direction::Write, cx.waker());
                 Poll::Pending
             }
             Err(e) => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Write,
-                    outcome: Outcome::Err(e.kind())
-                });
+                trace::emit!(io(token, Op::Write, Outcome::Err(e.kind())));
                 Poll::Ready(Err(e))
             }
         }
@@ -378,30 +338,18 @@ impl AsyncTcpListener {
         ready!(self.reactor.poll_budget(token, cx)); // as `poll_read`
         match self.inner.accept() {
             Ok((stream, addr)) => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Accept,
-                    outcome: Outcome::Ok(1)
-                });
+                trace::emit!(io(token, Op::Accept, Outcome::Ok(1)));
                 self.reactor.spend_budget();
                 // `from_mio` registers READABLE | WRITABLE.
                 Poll::Ready(AsyncTcpStream::from_mio(stream).map(|s| (s, addr)))
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Accept,
-                    outcome: Outcome::WouldBlock
-                });
+                trace::emit!(io(token, Op::Accept, Outcome::WouldBlock));
                 self.reactor.set_waker(token, Direction::Read, cx.waker());
                 Poll::Pending
             }
             Err(e) => {
-                trace::emit!(Io {
-                    token,
-                    op: Op::Accept,
-                    outcome: Outcome::Err(e.kind())
-                });
+                trace::emit!(io(token, Op::Accept, Outcome::Err(e.kind())));
                 Poll::Ready(Err(e))
             }
         }

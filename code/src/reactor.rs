@@ -185,7 +185,7 @@ impl Reactor {
                 writer: None,
             },
         );
-        trace::emit!(Registered { token, interest });
+        trace::emit!(registered(token, interest));
         Ok(token)
     }
 
@@ -194,7 +194,7 @@ impl Reactor {
         // Taken out under the borrow, dropped after it: dropping a waker runs
         // its maker's code (see the module docs).
         let slots = self.sources.borrow_mut().remove(&token);
-        trace::emit!(Deregistered { token });
+        trace::emit!(deregistered(token));
         drop(slots);
         self.registry.deregister(source)
     }
@@ -259,20 +259,12 @@ impl Reactor {
         let task = new.task;
         let old = slot.replace(new);
         drop(sources);
-        trace::emit!(Stored {
-            token,
-            interest: needed,
-            task
-        });
+        trace::emit!(stored(token, needed, task));
         // After the borrow: dropping or waking the old waker runs its code.
         if let Some(old) = old {
             // The same task parking again just renewed its waker.
             if !old.waker.will_wake(waker) {
-                trace::emit!(Displaced {
-                    token,
-                    interest: needed,
-                    task: old.task
-                });
+                trace::emit!(displaced(token, needed, old.task));
                 old.waker.wake();
             }
         }
@@ -366,7 +358,7 @@ impl Reactor {
             (None, Some(d)) => Some(d.saturating_duration_since(Instant::now())),
             (Some(t), Some(d)) => Some(t.min(d.saturating_duration_since(Instant::now()))),
         };
-        trace::emit!(WaitBegun { timeout });
+        trace::emit!(wait_begun(timeout));
         let started = Instant::now();
         let mut events = self.events.borrow_mut();
         let interrupted = match self.poll.borrow_mut().poll(&mut events, timeout) {
@@ -381,11 +373,11 @@ impl Reactor {
             }
             Err(e) => return Err(e),
         };
-        trace::emit!(WaitEnded {
-            slept: started.elapsed(),
-            events: events.iter().count(),
+        trace::emit!(wait_ended(
+            started.elapsed(),
+            events.iter().count(),
             interrupted
-        });
+        ));
         // ANCHOR: dispatch
         // The wakers are collected while `sources` is borrowed and woken
         // after: a waker's `wake` may call the reactor (see the module docs).
@@ -394,21 +386,14 @@ impl Reactor {
         for event in events.iter() {
             let token = event.token();
             if token == WAKE_TOKEN {
-                trace::emit!(WokenFromAnotherThread);
+                trace::emit!(woken_from_another_thread());
                 continue;
             }
             let Some(slots) = sources.get_mut(&token) else {
                 // The source was deregistered after this event was queued.
                 continue;
             };
-            trace::emit!(Readiness {
-                token,
-                readable: event.is_readable(),
-                writable: event.is_writable(),
-                read_closed: event.is_read_closed(),
-                write_closed: event.is_write_closed(),
-                error: event.is_error(),
-            });
+            trace::emit!(readiness(event));
             // Errors and hang-ups wake both sides: the next try will see them.
             // A waker is taken out when it is woken: the task is no longer
             // waiting, and if its next try gets `WouldBlock` it stores a waker
@@ -417,21 +402,13 @@ impl Reactor {
             let err = event.is_error();
             if event.is_readable() || event.is_read_closed() || err {
                 if let Some(reader) = slots.reader.take() {
-                    trace::emit!(Woke {
-                        token,
-                        interest: Interest::READABLE,
-                        task: reader.task
-                    });
+                    trace::emit!(woke(token, Interest::READABLE, reader.task));
                     to_wake.push(reader.waker);
                 }
             }
             if event.is_writable() || event.is_write_closed() || err {
                 if let Some(writer) = slots.writer.take() {
-                    trace::emit!(Woke {
-                        token,
-                        interest: Interest::WRITABLE,
-                        task: writer.task
-                    });
+                    trace::emit!(woke(token, Interest::WRITABLE, writer.task));
                     to_wake.push(writer.waker);
                 }
             }
@@ -461,7 +438,7 @@ impl Reactor {
                 break;
             }
             let timer = entry.remove();
-            trace::emit!(TimerFired { task: timer.task });
+            trace::emit!(timer_fired(timer.task));
             to_wake.push(timer.waker);
         }
     }
@@ -505,10 +482,7 @@ impl Reactor {
         if self.budget.get() != Some(0) {
             return Poll::Ready(());
         }
-        trace::emit!(BudgetUsedUp {
-            token,
-            task: self.current_task.get()
-        });
+        trace::emit!(budget_used_up(token, self.current_task.get()));
         cx.waker().wake_by_ref();
         Poll::Pending
     }

@@ -236,6 +236,89 @@ pub enum Outcome {
     Err(io::ErrorKind),
 }
 
+/// One constructor per kind of event, with the fields in the order they
+/// are declared: what the trace points write, `trace::emit!(polled(id))`.
+impl Event {
+    pub fn spawned(task: TaskId) -> Event {
+        Event::Spawned { task }
+    }
+    pub fn queued(task: TaskId, remote: bool) -> Event {
+        Event::Queued { task, remote }
+    }
+    pub fn late_wake(task: TaskId) -> Event {
+        Event::LateWake { task }
+    }
+    pub fn polled(task: TaskId) -> Event {
+        Event::Polled { task }
+    }
+    pub fn returned(task: TaskId, ready: bool) -> Event {
+        Event::Returned { task, ready }
+    }
+    pub fn idle() -> Event {
+        Event::Idle
+    }
+    pub fn registered(token: Token, interest: Interest) -> Event {
+        Event::Registered { token, interest }
+    }
+    pub fn deregistered(token: Token) -> Event {
+        Event::Deregistered { token }
+    }
+    pub fn stored(token: Token, interest: Interest, task: Option<TaskId>) -> Event {
+        Event::Stored {
+            token,
+            interest,
+            task,
+        }
+    }
+    pub fn displaced(token: Token, interest: Interest, task: Option<TaskId>) -> Event {
+        Event::Displaced {
+            token,
+            interest,
+            task,
+        }
+    }
+    pub fn wait_begun(timeout: Option<Duration>) -> Event {
+        Event::WaitBegun { timeout }
+    }
+    pub fn wait_ended(slept: Duration, events: usize, interrupted: bool) -> Event {
+        Event::WaitEnded {
+            slept,
+            events,
+            interrupted,
+        }
+    }
+    /// The readiness mio reported in `event`.
+    pub fn readiness(event: &mio::event::Event) -> Event {
+        Event::Readiness {
+            token: event.token(),
+            readable: event.is_readable(),
+            writable: event.is_writable(),
+            read_closed: event.is_read_closed(),
+            write_closed: event.is_write_closed(),
+            error: event.is_error(),
+        }
+    }
+    pub fn woke(token: Token, interest: Interest, task: Option<TaskId>) -> Event {
+        Event::Woke {
+            token,
+            interest,
+            task,
+        }
+    }
+    pub fn timer_fired(task: Option<TaskId>) -> Event {
+        Event::TimerFired { task }
+    }
+    pub fn woken_from_another_thread() -> Event {
+        Event::WokenFromAnotherThread
+    }
+    pub fn budget_used_up(token: Token, task: Option<TaskId>) -> Event {
+        Event::BudgetUsedUp { token, task }
+    }
+    pub fn io(token: Token, op: Op, outcome: Outcome) -> Event {
+        Event::Io { token, op, outcome }
+    }
+}
+
 impl From<String> for Event {
     fn from(note: String) -> Event {
         Event::Note(note)
@@ -698,7 +781,7 @@ thread_local! {
 ///
 /// A `String` becomes a [`Event::Note`]: `emit(|| "kernel: 5 bytes arrive".to_string())`
 /// annotates a run. The runtime's own trace points use the macro
-/// [`emit!`](crate::trace::emit!), which builds an [`Event`].
+/// [`emit!`](macro@emit), which builds an [`Event`].
 pub fn emit<E: Into<Event>>(make: impl FnOnce() -> E) {
     let on = EVENTS
         .try_with(|events| events.borrow().is_some())
@@ -715,21 +798,21 @@ pub fn emit<E: Into<Event>>(make: impl FnOnce() -> E) {
     });
 }
 
-/// `trace::emit!(Polled { task: id })` records `Event::Polled { task: id }`
-/// if tracing is on; the fields are only evaluated then. `Op` and `Outcome`
-/// are in scope for the fields.
+/// `trace::emit!(polled(id))` records `Event::polled(id)` (an
+/// [`Event::Polled`]) if tracing is on; the arguments are only evaluated
+/// then. `Op` and `Outcome` are in scope for them.
 ///
-/// A macro rather than `emit(|| Event::...)` so that the runtime's modules
-/// name nothing of this one but `emit` (the book compiles copies of them,
-/// which reach the trace through `emit` alone).
+/// A macro rather than `emit(|| Event::polled(id))` so that the runtime's
+/// modules name nothing of this one but `emit` (the book compiles copies of
+/// them, which reach the trace through `emit` alone).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __trace_event {
-    ($variant:ident $($fields:tt)*) => {
+    ($constructor:ident ( $($args:tt)* )) => {
         $crate::trace::emit(|| {
             #[allow(unused_imports)]
             use $crate::trace::{Op, Outcome};
-            $crate::trace::Event::$variant $($fields)*
+            $crate::trace::Event::$constructor($($args)*)
         })
     };
 }
