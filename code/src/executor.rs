@@ -388,8 +388,7 @@ where
     F::Output: 'static,
 {
     let state = Rc::new(RefCell::new(JoinState {
-        output: None,
-        returned: false,
+        output: Output::Running,
         waiter: None,
     }));
     let task_state = Rc::clone(&state);
@@ -404,7 +403,7 @@ where
             let output = future.await;
             let waiter = {
                 let mut state = task_state.borrow_mut();
-                state.output = Some(output);
+                state.output = Output::Ready(output);
                 state.waiter.take()
             };
             // Woken after the borrow: waking runs the waker's code, which may
@@ -419,10 +418,16 @@ where
 // ANCHOR_END: spawn
 
 struct JoinState<T> {
-    output: Option<T>,
-    /// The handle has returned the output: polling it again is a bug.
-    returned: bool,
+    output: Output<T>,
     waiter: Option<Waker>,
+}
+
+/// A task's output, as its `JoinHandle` sees it.
+enum Output<T> {
+    Running,
+    Ready(T),
+    /// The handle has returned it: polling the handle again is a bug.
+    Taken,
 }
 
 /// Awaits the output of a spawned task.
@@ -446,7 +451,7 @@ impl<T> std::fmt::Debug for JoinHandle<T> {
 impl<T> JoinHandle<T> {
     /// True once the task has produced its output (and it was not taken yet).
     pub fn is_finished(&self) -> bool {
-        self.state.borrow().output.is_some()
+        matches!(self.state.borrow().output, Output::Ready(_))
     }
 
     /// The task's id, as the trace names it (`task 1`).
@@ -465,13 +470,12 @@ impl<T> Future for JoinHandle<T> {
         // Only the handle holds the state: the task was dropped unfinished.
         let orphaned = Rc::strong_count(&self.state) == 1;
         let mut state = self.state.borrow_mut();
-        assert!(
-            !state.returned,
-            "JoinHandle polled after completion: it already returned the task's output"
-        );
-        if let Some(output) = state.output.take() {
-            state.returned = true;
-            return Poll::Ready(output);
+        match std::mem::replace(&mut state.output, Output::Taken) {
+            Output::Ready(output) => return Poll::Ready(output),
+            Output::Taken => {
+                panic!("JoinHandle polled after completion: it already returned the task's output")
+            }
+            Output::Running => state.output = Output::Running,
         }
         assert!(
             !orphaned,

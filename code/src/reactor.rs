@@ -26,8 +26,8 @@
 //!   The executor keeps the same rule for its task table and join handles.
 //!
 //! The reactor also keeps two things for the executor, because the I/O types
-//! that need them already hold the reactor: which task is being polled (so a
-//! stored waker can be traced back to its task) and that task's cooperative
+//! that need them already hold the reactor: which task is being polled (the
+//! trace names it when a waker is stored) and that task's cooperative
 //! budget ([`Reactor::poll_budget`]).
 
 use std::cell::{Cell, RefCell};
@@ -70,24 +70,22 @@ struct Slots {
     /// The task waiting to read, if any. Separate from `writer`: with a single
     /// slot, a writer parking after a reader would silently replace the
     /// reader's waker and the reader would never be woken.
-    reader: Option<Waiter>,
+    reader: Option<Waker>,
     /// The task waiting to write, if any.
-    writer: Option<Waiter>,
-}
-
-/// A stored waker, and whose it is.
-#[derive(Debug)]
-struct Waiter {
-    waker: Waker,
-    /// The executor's id of the task that was being polled when the waker
-    /// was stored (`None` outside the executor). A `Waker` cannot say whose
-    /// it is; the trace and the tests want to know.
-    task: Option<u64>,
+    writer: Option<Waker>,
 }
 // ANCHOR_END: slots
 
 /// A pending timer: when it fires and whom it wakes.
 type TimerKey = (Instant, u64);
+
+/// A timer's waker, and the task that was being polled when it was set (for
+/// the trace; a `Waker` cannot say whose it is).
+#[derive(Debug)]
+struct Timer {
+    waker: Waker,
+    task: Option<u64>,
+}
 
 /// The reactor of one runtime thread. Get it with [`reactor()`].
 pub struct Reactor {
@@ -103,7 +101,7 @@ pub struct Reactor {
     /// The next token to hand out (they count up and are never reused).
     next_token: Cell<usize>,
     /// Pending timers in deadline order; the `u64` breaks ties.
-    timers: RefCell<BTreeMap<TimerKey, Waiter>>,
+    timers: RefCell<BTreeMap<TimerKey, Timer>>,
     /// The next timer id.
     next_timer: Cell<u64>,
     /// The wakers one `wait` wakes once it has let go of its borrows. Kept
@@ -226,10 +224,7 @@ impl Reactor {
     /// says so beats a silent hang.
     pub fn set_waker(&self, token: Token, direction: Direction, waker: &Waker) {
         // Cloned before the borrow: cloning a waker runs its maker's code.
-        let new = Waiter {
-            waker: waker.clone(),
-            task: self.current_task.get(),
-        };
+        let new = waker.clone();
         let mut sources = self.sources.borrow_mut();
         let Some(slots) = sources.get_mut(&token) else {
             panic!(
@@ -256,16 +251,15 @@ impl Reactor {
                 slots.interest,
             );
         }
-        let task = new.task;
         let old = slot.replace(new);
         drop(sources);
-        trace::emit!(stored(token, needed, task));
+        trace::emit!(stored(token, needed, self.current_task.get()));
         // After the borrow: dropping or waking the old waker runs its code.
         if let Some(old) = old {
             // The same task parking again just renewed its waker.
-            if !old.waker.will_wake(waker) {
-                trace::emit!(displaced(token, needed, old.task));
-                old.waker.wake();
+            if !old.will_wake(waker) {
+                trace::emit!(displaced(token, needed));
+                old.wake();
             }
         }
     }
@@ -277,31 +271,25 @@ impl Reactor {
     }
 
     /// Whether `token`'s slot for `direction` holds `waker` (compared with
-    /// [`Waker::will_wake`]): for tests that check where a task parked.
+    /// [`Waker::will_wake`]): for tests that check where a task parked, with
+    /// the `cx.waker()` it parked with.
     pub fn holds_waker(&self, token: Token, direction: Direction, waker: &Waker) -> bool {
         self.with_slot(token, direction, |slot| {
-            slot.is_some_and(|w| w.waker.will_wake(waker))
+            slot.is_some_and(|w| w.will_wake(waker))
         })
     }
 
-    /// Whether `token`'s slot for `direction` holds a waker at all.
+    /// Whether `token`'s slot for `direction` holds a waker at all. (Which
+    /// task's it is, the trace says: see `trace::Event::Stored`.)
     pub fn has_waker(&self, token: Token, direction: Direction) -> bool {
         self.with_slot(token, direction, |slot| slot.is_some())
-    }
-
-    /// The id of the task whose waker is in `token`'s slot for `direction`
-    /// (the task the executor was polling when the waker was stored), or
-    /// `None` if the slot is empty or the waker was stored outside the
-    /// executor.
-    pub fn slot_task(&self, token: Token, direction: Direction) -> Option<u64> {
-        self.with_slot(token, direction, |slot| slot.and_then(|w| w.task))
     }
 
     fn with_slot<T>(
         &self,
         token: Token,
         direction: Direction,
-        f: impl FnOnce(Option<&Waiter>) -> T,
+        f: impl FnOnce(Option<&Waker>) -> T,
     ) -> T {
         let sources = self.sources.borrow();
         let slots = sources.get(&token);
@@ -315,17 +303,17 @@ impl Reactor {
     pub(crate) fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         let id = self.next_timer.get();
         self.next_timer.set(id + 1);
-        let waiter = Waiter {
+        let timer = Timer {
             waker: waker.clone(), // before the borrow
             task: self.current_task.get(),
         };
-        self.timers.borrow_mut().insert((deadline, id), waiter);
+        self.timers.borrow_mut().insert((deadline, id), timer);
         (deadline, id)
     }
 
     /// Replaces the waker of a pending timer; false if it already fired.
     pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
-        let new = Waiter {
+        let new = Timer {
             waker: waker.clone(), // before the borrow
             task: self.current_task.get(),
         };
@@ -402,14 +390,14 @@ impl Reactor {
             let err = event.is_error();
             if event.is_readable() || event.is_read_closed() || err {
                 if let Some(reader) = slots.reader.take() {
-                    trace::emit!(woke(token, Interest::READABLE, reader.task));
-                    to_wake.push(reader.waker);
+                    trace::emit!(woke(token, Interest::READABLE));
+                    to_wake.push(reader);
                 }
             }
             if event.is_writable() || event.is_write_closed() || err {
                 if let Some(writer) = slots.writer.take() {
-                    trace::emit!(woke(token, Interest::WRITABLE, writer.task));
-                    to_wake.push(writer.waker);
+                    trace::emit!(woke(token, Interest::WRITABLE));
+                    to_wake.push(writer);
                 }
             }
         }

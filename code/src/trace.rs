@@ -166,7 +166,8 @@ pub enum Event {
         task: Option<TaskId>,
     },
     /// The [`Stored`](Event::Stored) just before replaced the waker of another
-    /// task (`task`), which was woken so that it is not lost.
+    /// task (`task`), which was woken so that it is not lost. `task` is
+    /// known as for [`Woke`](Event::Woke).
     Displaced {
         token: Token,
         interest: Interest,
@@ -192,7 +193,10 @@ pub enum Event {
         error: bool,
     },
     /// A waker was taken out of a slot of `token` and woken (the read slot if
-    /// `interest` is `READABLE`). `task` is whose waker it was.
+    /// `interest` is `READABLE`). `task` is whose waker it was: the task of
+    /// the last [`Stored`](Event::Stored) in that slot, which [`record`]
+    /// fills in (`None` if it came before the recording). The reactor keeps
+    /// no task ids in its slots, where they would cost memory per socket.
     Woke {
         token: Token,
         interest: Interest,
@@ -270,11 +274,12 @@ impl Event {
             task,
         }
     }
-    pub fn displaced(token: Token, interest: Interest, task: Option<TaskId>) -> Event {
+    /// `task` is filled in when the trace is recorded (see [`Event::Woke`]).
+    pub fn displaced(token: Token, interest: Interest) -> Event {
         Event::Displaced {
             token,
             interest,
-            task,
+            task: None,
         }
     }
     pub fn wait_begun(timeout: Option<Duration>) -> Event {
@@ -298,11 +303,12 @@ impl Event {
             error: event.is_error(),
         }
     }
-    pub fn woke(token: Token, interest: Interest, task: Option<TaskId>) -> Event {
+    /// `task` is filled in when the trace is recorded (see [`Event::Woke`]).
+    pub fn woke(token: Token, interest: Interest) -> Event {
         Event::Woke {
             token,
             interest,
-            task,
+            task: None,
         }
     }
     pub fn timer_fired(task: Option<TaskId>) -> Event {
@@ -836,13 +842,36 @@ pub fn record<T>(f: impl FnOnce() -> T) -> (T, Trace) {
     let mut restore = Restore(Some(previous));
     let result = f();
     let previous = restore.0.take().unwrap();
-    let events = EVENTS.with(|events| std::mem::replace(&mut *events.borrow_mut(), previous));
-    (
-        result,
-        Trace {
-            events: events.unwrap_or_default(),
-        },
-    )
+    let mut events = EVENTS
+        .with(|events| std::mem::replace(&mut *events.borrow_mut(), previous))
+        .unwrap_or_default();
+    name_the_woken_tasks(&mut events);
+    (result, Trace { events })
+}
+
+/// Fills in the task of each `Woke` and `Displaced` event: the task of the
+/// last `Stored` in the same slot (for `Displaced`, the one before the
+/// `Stored` that displaced it).
+fn name_the_woken_tasks(events: &mut [Event]) {
+    let mut slots = std::collections::BTreeMap::new();
+    let mut replaced = None; // the task the last `Stored` replaced
+    for event in events {
+        match event {
+            Event::Stored {
+                token,
+                interest,
+                task,
+            } => replaced = slots.insert((*token, *interest), *task).flatten(),
+            Event::Displaced { task, .. } => *task = replaced,
+            Event::Woke {
+                token,
+                interest,
+                task,
+            } => *task = slots.remove(&(*token, *interest)).flatten(),
+            Event::Deregistered { token } => slots.retain(|(t, _), _| t != token),
+            _ => {}
+        }
+    }
 }
 
 /// [`record`], returning the trace's lines ([`Trace::lines`]).

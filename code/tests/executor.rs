@@ -176,8 +176,7 @@ fn the_trace_shows_the_readiness_pattern() {
                 });
                 // Send only once the reader has parked (its waker is in the
                 // read slot), so that the trace shows it waiting.
-                let id = reader.id();
-                while code::reactor().slot_task(token, Direction::Read) != Some(id) {
+                while !code::reactor().has_waker(token, Direction::Read) {
                     yield_now().await;
                 }
                 std::io::Write::write_all(&mut peer, b"hi").unwrap();
