@@ -2,7 +2,7 @@
 //! readiness pattern happen, and for tests that check *how* code waits, not
 //! only what bytes come out.
 //!
-//! Off by default; then each trace point costs one thread-local check.
+//! Off by default; then each trace point costs one atomic load.
 //! [`record`] runs a closure with tracing on (for this thread) and returns a
 //! [`Trace`]: the typed [`Event`]s, counters over them, the text lines the
 //! book prints, and JSON. [`capture`] is `record` that returns the lines.
@@ -122,6 +122,7 @@
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use mio::{Interest, Token};
@@ -782,6 +783,10 @@ thread_local! {
     static EVENTS: RefCell<Option<Vec<Event>>> = const { RefCell::new(None) };
 }
 
+/// How many `record`s are running, on all threads: while none is, a trace
+/// point returns after this one load, without looking at `EVENTS`.
+static RECORDING: AtomicUsize = AtomicUsize::new(0);
+
 /// Records an event if tracing is on for this thread. The closure builds
 /// it, so a disabled trace does not even do that.
 ///
@@ -789,6 +794,9 @@ thread_local! {
 /// annotates a run. The runtime's own trace points use the macro
 /// [`emit!`](macro@emit), which builds an [`Event`].
 pub fn emit<E: Into<Event>>(make: impl FnOnce() -> E) {
+    if RECORDING.load(Ordering::Relaxed) == 0 {
+        return;
+    }
     let on = EVENTS
         .try_with(|events| events.borrow().is_some())
         .unwrap_or(false);
@@ -836,9 +844,11 @@ pub fn record<T>(f: impl FnOnce() -> T) -> (T, Trace) {
             if let Some(previous) = self.0.take() {
                 let _ = EVENTS.try_with(|events| *events.borrow_mut() = previous);
             }
+            RECORDING.fetch_sub(1, Ordering::Relaxed);
         }
     }
     let previous = EVENTS.with(|events| events.borrow_mut().replace(Vec::new()));
+    RECORDING.fetch_add(1, Ordering::Relaxed);
     let mut restore = Restore(Some(previous));
     let result = f();
     let previous = restore.0.take().unwrap();
