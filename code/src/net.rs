@@ -234,17 +234,6 @@ impl Drop for AsyncTcpStream {
 ///
 /// It holds no state of its own besides the borrow: each poll is a fresh
 /// try, so dropping it before it finishes loses no data.
-///
-/// It is `#[must_use]`: a read that is never awaited reads nothing, and the
-/// compiler says so.
-///
-/// ```compile_fail
-/// #![deny(unused_must_use)]
-/// # fn f(stream: &code::net::AsyncTcpStream) {
-/// let mut buf = [0; 4];
-/// stream.read(&mut buf); // no `.await`: a warning (here an error)
-/// # }
-/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them: nothing is read"]
 pub struct ReadFuture<'a> {
@@ -265,27 +254,7 @@ impl Future for ReadFuture<'_> {
 // ANCHOR_END: read_future
 
 // ANCHOR: write_future
-/// The future returned by [`AsyncTcpStream::write`]. `#[must_use]`, as
-/// [`ReadFuture`]:
-///
-/// ```compile_fail
-/// #![deny(unused_must_use)]
-/// # fn f(stream: &code::net::AsyncTcpStream) {
-/// stream.write(b"lost"); // no `.await`: a warning (here an error)
-/// # }
-/// ```
-///
-/// Awaited, both compile without a warning:
-///
-/// ```
-/// #![deny(unused_must_use)]
-/// # async fn f(stream: &code::net::AsyncTcpStream) -> std::io::Result<()> {
-/// let mut buf = [0; 4];
-/// stream.write(b"sent").await?;
-/// stream.read(&mut buf).await?;
-/// # Ok(())
-/// # }
-/// ```
+/// The future returned by [`AsyncTcpStream::write`].
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them: nothing is written"]
 pub struct WriteFuture<'a> {
@@ -378,3 +347,36 @@ impl Drop for AsyncTcpListener {
         let _ = self.reactor.deregister(&mut self.inner, self.token);
     }
 }
+
+/// `#[must_use]` on [`ReadFuture`] and [`WriteFuture`] at work: a read or a
+/// write that is never awaited does nothing, and the compiler says so (with
+/// `deny`, it refuses to compile):
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// # fn f(stream: &code::net::AsyncTcpStream) {
+/// let mut buf = [0; 4];
+/// stream.read(&mut buf); // no `.await`
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// # fn f(stream: &code::net::AsyncTcpStream) {
+/// stream.write(b"lost"); // no `.await`
+/// # }
+/// ```
+///
+/// Awaited, both compile:
+///
+/// ```
+/// #![deny(unused_must_use)]
+/// # async fn f(stream: &code::net::AsyncTcpStream) -> std::io::Result<()> {
+/// let mut buf = [0; 4];
+/// stream.write(b"sent").await?;
+/// stream.read(&mut buf).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(doctest)]
+pub struct MustUse;

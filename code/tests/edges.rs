@@ -4,7 +4,8 @@
 //! outside `block_on`, `copy_with_buffer` with an empty buffer, and the
 //! futures-io traits for a shared `&AsyncTcpStream`.
 //! (`#[must_use]` on the I/O futures and `Sleep` is checked by doc tests
-//! that must not compile, at `ReadFuture`, `WriteFuture` and `Sleep`.)
+//! that must not compile: in `net.rs`, on the doctest-only item `MustUse`,
+//! and in `time.rs`, on `Sleep`.)
 
 use std::cell::RefCell;
 use std::future::poll_fn;
