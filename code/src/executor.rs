@@ -13,6 +13,12 @@
 //!        │        queue empty? ─┴─► reactor.wait()  (events → wakers → queue)
 //!        └──────────────────────────────┘
 //! ```
+//!
+//! It keeps the reactor's rule (see [`crate::reactor`](mod@crate::reactor)): no code of others
+//! (a waker's `wake` or `drop`, a future's `drop`) runs while one of its
+//! `RefCell`s is borrowed. A task is polled and dropped outside the borrow
+//! of the task table, and a `JoinHandle`'s waiter is woken after the
+//! handle's state is let go.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -25,12 +31,13 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-use crate::reactor::{WAKE_TOKEN, reactor};
+use crate::reactor::{Reactor, WAKE_TOKEN, reactor};
 use crate::trace;
 
-/// Identifies a task. Ids count up and are never reused, so a late wake for
-/// a finished task finds nothing and is ignored.
-type TaskId = u64;
+/// Identifies a task: 0 is the future given to `block_on`, spawned tasks
+/// count up from 1. Ids are never reused, so a late wake for a finished task
+/// finds nothing and is ignored.
+pub type TaskId = u64;
 
 /// The id the future given to `block_on` is polled under.
 const MAIN: TaskId = 0;
@@ -43,6 +50,9 @@ struct Shared {
     /// The runtime thread. A wake on it never needs `mio_waker`: if this
     /// thread is running the wake, it is not blocked in `wait`.
     owner: ThreadId,
+    /// Set by [`StopHandle::stop`] (a test ran out of time): `block_on` gives
+    /// up at its next turn.
+    stop: AtomicBool,
 }
 
 struct RunQueue {
@@ -50,10 +60,15 @@ struct RunQueue {
     ready: VecDeque<TaskId>,
     /// True while the runtime thread is (about to be) blocked in
     /// `Reactor::wait`. Set and read under the lock, so a waker either sees
-    /// it (and interrupts the wait) or pushed before the executor looked at
-    /// the queue (and the executor does not block). Either way no wake is
-    /// lost; and `mio_waker` is an eventfd, which stays readable until the
-    /// next wait even if the executor has not started waiting yet.
+    /// it (and interrupts the wait with `mio_waker`) or pushed before the
+    /// executor looked at the queue (and the executor does not block).
+    /// Either way no wake is lost, even if the interrupt comes before the
+    /// thread is inside the wait: `mio_waker.wake()` leaves an event pending
+    /// in the poller until a wait collects it, and that wait returns at once.
+    /// (Nothing is read or reset by the wait: on Linux mio writes to an
+    /// eventfd and epoll keeps its event in the ready list; on macOS it
+    /// triggers an `EVFILT_USER` event; on Windows it posts a completion
+    /// packet to the port.)
     parked: bool,
 }
 
@@ -82,6 +97,7 @@ impl Wake for TaskWaker {
             queue.ready.push_back(self.id);
             std::mem::replace(&mut queue.parked, false)
         };
+        trace::emit!(queued(self.id, thread::current().id() != self.shared.owner));
         if interrupt && thread::current().id() != self.shared.owner {
             // Nothing useful can be done if this fails (the poller is gone).
             let _ = self.shared.mio_waker.wake();
@@ -99,6 +115,9 @@ struct Task {
 /// The executor of one thread.
 struct Executor {
     shared: Arc<Shared>,
+    /// This thread's reactor: it waits for events, and it is told which task
+    /// is being polled (for its trace and for the cooperative budget).
+    reactor: Rc<Reactor>,
     /// Every live task. Polling takes an `Rc` out first, so a task may spawn
     /// others while it is being polled.
     tasks: RefCell<HashMap<TaskId, Rc<Task>>>,
@@ -113,9 +132,11 @@ thread_local! {
 
 impl Executor {
     fn new() -> Executor {
-        let mio_waker = mio::Waker::new(reactor().registry(), WAKE_TOKEN)
+        let reactor = reactor();
+        let mio_waker = mio::Waker::new(reactor.registry(), WAKE_TOKEN)
             .expect("could not create the executor's mio::Waker");
         Executor {
+            reactor,
             shared: Arc::new(Shared {
                 queue: Mutex::new(RunQueue {
                     ready: VecDeque::new(),
@@ -123,6 +144,7 @@ impl Executor {
                 }),
                 mio_waker,
                 owner: thread::current().id(),
+                stop: AtomicBool::new(false),
             }),
             tasks: RefCell::new(HashMap::new()),
             next_id: Cell::new(MAIN + 1),
@@ -149,7 +171,7 @@ impl Executor {
                 waker: Arc::clone(&waker),
             }),
         );
-        trace::emit(|| format!("executor: spawned task {id}"));
+        trace::emit!(spawned(id));
         // A new task is ready to run: its first poll starts it.
         waker.wake();
         id
@@ -157,22 +179,38 @@ impl Executor {
 
     /// Polls task `id` once, if it still exists.
     fn poll_task(&self, id: TaskId) {
+        // An `Rc` out of the table: the poll runs with no borrow of it held.
         let Some(task) = self.tasks.borrow().get(&id).cloned() else {
+            trace::emit!(late_wake(id));
             return; // finished already; this was a late wake
         };
         task.waker.scheduled.store(false, Ordering::Release);
         let waker = Waker::from(Arc::clone(&task.waker));
-        trace::emit(|| format!("executor: polling task {id}"));
+        trace::emit!(polled(id));
+        self.reactor.set_current_task(Some(id));
         let poll = task
             .future
             .borrow_mut()
             .as_mut()
             .poll(&mut Context::from_waker(&waker));
+        self.reactor.set_current_task(None);
+        trace::emit!(returned(id, poll.is_ready()));
         if poll.is_ready() {
-            trace::emit(|| format!("executor: task {id} finished"));
+            // `task` still holds the future, which is dropped when `task` is,
+            // at the end of this function, with no borrow held.
             self.tasks.borrow_mut().remove(&id);
-        } else {
-            trace::emit(|| format!("executor: task {id} returned Pending"));
+        }
+    }
+
+    /// Gives up if a [`StopHandle`] asked it to.
+    fn check_stop(&self) {
+        if self.shared.stop.load(Ordering::Acquire) {
+            // Unwinding, not a panic: nothing went wrong on this thread. The
+            // test that ran it has already failed; unwinding drops the tasks
+            // (and closes their sockets) and ends the thread.
+            std::panic::resume_unwind(Box::new(
+                "block_on stopped: code::testing::within gave up on it",
+            ));
         }
     }
 
@@ -189,12 +227,16 @@ impl Executor {
         let mut future = pin!(future);
         let main = self.new_waker(MAIN);
         main.wake_by_ref();
-        let reactor = reactor();
+        let reactor = &self.reactor;
         // ANCHOR: run_loop
         loop {
+            self.check_stop(); // a test out of time (`testing::within`) ends here
             // One round: everything that was woken so far, in wake order.
             // Tasks woken during the round wait for the next one, after the
-            // reactor has had a look at I/O, so no task can starve the others.
+            // reactor has had a look at I/O: tasks that keep waking each other
+            // (`yield_now`) still let I/O in. And a task whose sockets are
+            // always ready, which would never return `Pending` by itself,
+            // yields after 128 ready operations (`Reactor::poll_budget`).
             let round = std::mem::take(&mut self.lock_queue().ready);
             for id in round {
                 if id != MAIN {
@@ -203,13 +245,14 @@ impl Executor {
                 }
                 main.scheduled.store(false, Ordering::Release);
                 let waker = Waker::from(Arc::clone(&main));
-                trace::emit(|| "executor: polling the main future".to_string());
-                if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker))
-                {
-                    trace::emit(|| "executor: the main future finished".to_string());
+                trace::emit!(polled(MAIN));
+                reactor.set_current_task(Some(MAIN));
+                let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
+                reactor.set_current_task(None);
+                trace::emit!(returned(MAIN, poll.is_ready()));
+                if let Poll::Ready(output) = poll {
                     return output;
                 }
-                trace::emit(|| "executor: the main future returned Pending".to_string());
             }
 
             if !self.lock_queue().ready.is_empty() {
@@ -227,7 +270,7 @@ impl Executor {
                 }
                 queue.parked = true;
             }
-            trace::emit(|| "executor: nothing to run, waiting for events".to_string());
+            trace::emit!(idle());
             reactor.wait(None).expect("reactor wait failed");
             self.lock_queue().parked = false;
         }
@@ -281,22 +324,52 @@ struct ResetOnExit<'a>(&'a Executor);
 
 impl Drop for ResetOnExit<'_> {
     fn drop(&mut self) {
-        // Take the tasks out first: dropping them may drop sockets, which
-        // deregister themselves, and must not find `tasks` borrowed.
-        let tasks = std::mem::take(&mut *self.0.tasks.borrow_mut());
-        drop(tasks);
-        self.0.lock_queue().ready.clear();
-        self.0.running.set(false);
+        let executor = self.0;
+        executor.reactor.set_current_task(None); // if a poll panicked
+        // The tasks are taken out of the table, then dropped with no borrow
+        // held: dropping a future runs its code, which may drop sockets (they
+        // deregister) or spawn tasks. A task spawned meanwhile is dropped on
+        // the next turn, so none is left behind in the table, queued by
+        // nobody and never to run; its `JoinHandle` then says it was dropped.
+        loop {
+            let tasks = std::mem::take(&mut *executor.tasks.borrow_mut());
+            if tasks.is_empty() {
+                break;
+            }
+            drop(tasks);
+        }
+        executor.lock_queue().ready.clear();
+        executor.running.set(false);
+    }
+}
+
+/// Stops a thread's `block_on` from another thread: how
+/// [`within`](crate::testing::within) ends a test that ran out of time.
+pub(crate) struct StopHandle(Arc<Shared>);
+
+/// A [`StopHandle`] for this thread's executor.
+pub(crate) fn stop_handle() -> StopHandle {
+    EXECUTOR.with(|executor| StopHandle(Arc::clone(&executor.shared)))
+}
+
+impl StopHandle {
+    /// Makes `block_on` give up at its next turn (it unwinds, dropping its
+    /// tasks), and interrupts its wait. A poll that never returns cannot be
+    /// stopped this way.
+    pub(crate) fn stop(&self) {
+        self.0.stop.store(true, Ordering::Release);
+        let _ = self.0.mio_waker.wake();
     }
 }
 
 /// Runs `future` to completion on this thread, together with every task it
 /// spawns, and returns its output.
 ///
-/// When `future` finishes, tasks that are still running are dropped. Panics
-/// in a task propagate out of `block_on`. Panics, with an explanation, if
-/// every task is waiting but nothing can ever wake them (see the chapter
-/// "When the simple version breaks").
+/// When `future` finishes, tasks that are still running are dropped (and so
+/// are tasks spawned while they are dropped). Panics in a task propagate out
+/// of `block_on`. Panics, with an explanation, if every task is waiting but
+/// nothing can ever wake them (see the chapter "When the simple version
+/// breaks").
 pub fn block_on<F: Future>(future: F) -> F::Output {
     EXECUTOR.with(|executor| executor.block_on(future))
 }
@@ -304,44 +377,72 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 // ANCHOR: spawn
 /// Starts `future` as a new task on this thread's executor and returns a
 /// handle to await its output. The task runs when `block_on` runs.
+///
+/// # Panics
+/// If called anywhere but inside `block_on` (from the future it runs or
+/// from one of its tasks): the task would be queued on an executor that is
+/// not running, and never run.
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
     let state = Rc::new(RefCell::new(JoinState {
-        output: None,
+        output: Output::Running,
         waiter: None,
     }));
     let task_state = Rc::clone(&state);
-    EXECUTOR.with(|executor| {
+    let id = EXECUTOR.with(|executor| {
+        assert!(
+            executor.running.get(),
+            "code::spawn must be called from the context of a runtime: inside \
+             code::block_on, from its future or one of its tasks (outside, the task \
+             would never run)"
+        );
         executor.spawn(Box::pin(async move {
             let output = future.await;
-            let mut state = task_state.borrow_mut();
-            state.output = Some(output);
-            if let Some(waiter) = state.waiter.take() {
+            let waiter = {
+                let mut state = task_state.borrow_mut();
+                state.output = Output::Ready(output);
+                state.waiter.take()
+            };
+            // Woken after the borrow: waking runs the waker's code, which may
+            // look at this task's handle.
+            if let Some(waiter) = waiter {
                 waiter.wake();
             }
         }))
     });
-    JoinHandle { state }
+    JoinHandle { id, state }
 }
 // ANCHOR_END: spawn
 
 struct JoinState<T> {
-    output: Option<T>,
+    output: Output<T>,
     waiter: Option<Waker>,
 }
 
-/// Awaits the output of a spawned task. Dropping it lets the task run on,
-/// detached.
+/// A task's output, as its `JoinHandle` sees it.
+enum Output<T> {
+    Running,
+    Ready(T),
+    /// The handle has returned it: polling the handle again is a bug.
+    Taken,
+}
+
+/// Awaits the output of a spawned task.
+///
+/// Dropping it lets the task run on, detached; that is how a server starts
+/// one task per connection, so it is not `#[must_use]` (as tokio's is not).
 pub struct JoinHandle<T> {
+    id: TaskId,
     state: Rc<RefCell<JoinState<T>>>,
 }
 
 impl<T> std::fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JoinHandle")
+            .field("id", &self.id)
             .field("finished", &self.is_finished())
             .finish()
     }
@@ -350,28 +451,57 @@ impl<T> std::fmt::Debug for JoinHandle<T> {
 impl<T> JoinHandle<T> {
     /// True once the task has produced its output (and it was not taken yet).
     pub fn is_finished(&self) -> bool {
-        self.state.borrow().output.is_some()
+        matches!(self.state.borrow().output, Output::Ready(_))
+    }
+
+    /// The task's id, as the trace names it (`task 1`).
+    pub fn id(&self) -> TaskId {
+        self.id
     }
 }
 
 impl<T> Future for JoinHandle<T> {
     type Output = T;
 
+    /// # Panics
+    /// If polled again after it returned the output, as `async fn` futures
+    /// do; and if the task was dropped unfinished (its `block_on` returned).
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         // Only the handle holds the state: the task was dropped unfinished.
         let orphaned = Rc::strong_count(&self.state) == 1;
         let mut state = self.state.borrow_mut();
-        if let Some(output) = state.output.take() {
-            return Poll::Ready(output);
+        match std::mem::replace(&mut state.output, Output::Taken) {
+            Output::Ready(output) => return Poll::Ready(output),
+            Output::Taken => {
+                panic!("JoinHandle polled after completion: it already returned the task's output")
+            }
+            Output::Running => state.output = Output::Running,
         }
         assert!(
             !orphaned,
             "JoinHandle: the task was dropped before it finished \
              (the block_on that ran it returned first)"
         );
-        state.waiter = Some(cx.waker().clone());
+        if state
+            .waiter
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
+        }
+        drop(state);
+        // Cloned, and the old waiter dropped, with no borrow held.
+        let waiter = cx.waker().clone();
+        let old = self.state.borrow_mut().waiter.replace(waiter);
+        drop(old);
         Poll::Pending
     }
+}
+
+/// The id of the task being polled now (0: the main future), or `None`
+/// outside a poll of the executor.
+pub fn current_task() -> Option<TaskId> {
+    reactor().current_task()
 }
 
 /// Gives the other tasks a turn: returns `Pending` once, after waking itself,
@@ -388,3 +518,33 @@ pub async fn yield_now() {
     })
     .await;
 }
+
+// ANCHOR: unconstrained
+/// Runs `future` without the cooperative budget: its I/O operations never
+/// make it yield on their own, as tokio's `task::unconstrained`. For
+/// showing what the budget prevents: a task that reads an always-ready
+/// socket in here keeps the other tasks waiting until it is done.
+pub fn unconstrained<F: Future>(future: F) -> Unconstrained<F> {
+    Unconstrained {
+        future: Box::pin(future),
+    }
+}
+
+/// The future returned by [`unconstrained`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Unconstrained<F> {
+    future: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for Unconstrained<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let reactor = reactor();
+        let budget = reactor.set_budget(None); // no limit for this poll...
+        let poll = self.future.as_mut().poll(cx);
+        reactor.set_budget(budget); // ...and what was left after it
+        poll
+    }
+}
+// ANCHOR_END: unconstrained

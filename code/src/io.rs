@@ -139,7 +139,8 @@ where
 }
 
 /// [`copy`] through a caller-provided buffer (its size is the most one read
-/// or write moves).
+/// or write moves). An empty buffer is an `InvalidInput` error: every read
+/// into it would return `Ok(0)`, which looks like the end of the stream.
 pub async fn copy_with_buffer<R, W>(
     reader: &mut R,
     writer: &mut W,
@@ -149,6 +150,12 @@ where
     R: AsyncRead + ?Sized,
     W: AsyncWrite + ?Sized,
 {
+    if buf.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "copy_with_buffer needs a buffer of at least one byte",
+        ));
+    }
     let mut copied = 0u64;
     loop {
         let n = match poll_fn(|cx| reader.poll_read(cx, buf)).await {

@@ -2,13 +2,15 @@
 //! with async TCP streams and the `AsyncRead`/`AsyncWrite` helpers.
 //!
 //! The modules follow the book:
-//! - [`reactor`] — registers sockets, stores wakers, waits for events;
+//! - [`reactor`](mod@reactor) — registers sockets, stores wakers, waits for events;
 //! - [`executor`] — runs tasks from a FIFO queue: [`block_on`], [`spawn`];
-//! - [`net`] — [`AsyncTcpStream`] and [`AsyncTcpListener`];
+//! - [`net`] — [`AsyncTcpStream`](net::AsyncTcpStream) and
+//!   [`AsyncTcpListener`](net::AsyncTcpListener);
 //! - [`io`] — the `AsyncRead`/`AsyncWrite` traits, `read_exact`,
 //!   `write_all`, `copy`;
 //! - [`time`] — `sleep` and `timeout`;
-//! - [`trace`] — watch the runtime work, line by line;
+//! - [`trace`] — watch the runtime work: typed events, counters for tests
+//!   (polls, wakes per slot, waits), the lines the book prints, JSON;
 //! - [`testing`] — bounded runs for tests.
 //!
 //! ```

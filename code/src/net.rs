@@ -4,24 +4,32 @@
 //! operation follows the readiness pattern:
 //!
 //! 1. **try** the operation on the non-blocking socket;
-//! 2. it succeeded or failed for real: return `Poll::Ready`;
-//! 3. it returned `WouldBlock`: **register** the task's waker with the
-//!    reactor for that direction;
+//! 2. it finished (data, EOF, a real error): return `Poll::Ready`;
+//! 3. it returned `WouldBlock`: **store** the task's waker in the token's
+//!    slot for that direction;
 //! 4. return `Poll::Pending`. The reactor wakes the task when the socket is
 //!    ready, the executor polls it again, and we are back at step 1.
+//!
+//! Before the try, `poll_read`, `poll_write` and `poll_accept` check the
+//! task's cooperative budget ([`Reactor::poll_budget`]): after 128 ready
+//! operations in one poll they return `Pending` (having woken the task), so
+//! that a socket that is always ready cannot keep the other tasks waiting.
 //!
 //! Methods take `&self`, like `std::net::TcpStream`'s `Read for &TcpStream`:
 //! one task may read while another writes the same stream (share it with an
 //! `Rc`). The reactor keeps one waker slot per direction, so the two never
-//! disturb each other. Two tasks reading the same stream at once is not
-//! supported: they would take turns in the single read slot.
+//! disturb each other. What is supported is one reader and one writer at a
+//! time. Two tasks reading the same stream at once do not take turns: the
+//! read slot holds one waker, each task's `WouldBlock` replaces the other's
+//! waker and wakes it (so that it is not lost), and the two wake each other
+//! in a loop that burns a core until data comes.
 
 use std::future::Future;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use mio::{Interest, Token};
 
@@ -80,17 +88,25 @@ impl AsyncTcpStream {
     /// connected?), and wait for writability if it is not yet.
     fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Some(err) = self.inner.take_error()? {
+            trace::emit!(io(self.token, Op::Connect, Outcome::Err(err.kind())));
             return Poll::Ready(Err(err));
         }
+        let token = self.token;
         match self.inner.peer_addr() {
-            Ok(_) => Poll::Ready(Ok(())),
+            Ok(_) => {
+                trace::emit!(io(token, Op::Connect, Outcome::Ok(0)));
+                Poll::Ready(Ok(()))
+            }
             // Still connecting: the connect's `WouldBlock`.
             Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                self.reactor
-                    .set_waker(self.token, Direction::Write, cx.waker());
+                trace::emit!(io(token, Op::Connect, Outcome::WouldBlock));
+                self.reactor.set_waker(token, Direction::Write, cx.waker());
                 Poll::Pending
             }
-            Err(e) => Poll::Ready(Err(e)),
+            Err(e) => {
+                trace::emit!(io(token, Op::Connect, Outcome::Err(e.kind())));
+                Poll::Ready(Err(e))
+            }
         }
     }
 
@@ -105,23 +121,29 @@ impl AsyncTcpStream {
             // empty read, and waiting for data we could not take would be odd.
             return Poll::Ready(Ok(0));
         }
+        let token = self.token;
+        // Budget used up (128 ready operations in this poll)? Then yield.
+        ready!(self.reactor.poll_budget(token, cx));
         // 1. Try. The socket is non-blocking, so this returns at once.
         match (&self.inner).read(buf) {
-            // 2. Data (or EOF, n == 0): done.
+            // 2. Data (or EOF, n == 0): done, and one unit of budget spent.
             Ok(n) => {
-                trace::emit(|| format!("net: token {} read -> Ok({n})", self.token.0));
+                trace::emit!(io(token, Op::Read, Outcome::Ok(n)));
+                self.reactor.spend_budget();
                 Poll::Ready(Ok(n))
             }
             // 3. Not ready: leave our waker with the reactor...
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                trace::emit(|| format!("net: token {} read -> WouldBlock", self.token.0));
-                self.reactor
-                    .set_waker(self.token, Direction::Read, cx.waker());
+                trace::emit!(io(token, Op::Read, Outcome::WouldBlock));
+                self.reactor.set_waker(token, Direction::Read, cx.waker());
                 // 4. ...and let the executor run something else.
                 Poll::Pending
             }
             // A real error (including `Interrupted`, which the caller retries).
-            Err(e) => Poll::Ready(Err(e)),
+            Err(e) => {
+                trace::emit!(io(token, Op::Read, Outcome::Err(e.kind())));
+                Poll::Ready(Err(e))
+            }
         }
     }
     // ANCHOR_END: poll_read
@@ -135,20 +157,25 @@ impl AsyncTcpStream {
         if buf.is_empty() {
             return Poll::Ready(Ok(0)); // as `poll_read`: no I/O for nothing
         }
+        let token = self.token;
+        ready!(self.reactor.poll_budget(token, cx)); // as `poll_read`
         match (&self.inner).write(buf) {
             Ok(n) => {
-                trace::emit(|| format!("net: token {} write -> Ok({n})", self.token.0));
+                trace::emit!(io(token, Op::Write, Outcome::Ok(n)));
+                self.reactor.spend_budget();
                 Poll::Ready(Ok(n))
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                trace::emit(|| format!("net: token {} write -> WouldBlock", self.token.0));
+                trace::emit!(io(token, Op::Write, Outcome::WouldBlock));
                 // The write slot, not the read slot: a reader parked on this
                 // stream keeps its own waker.
-                self.reactor
-                    .set_waker(self.token, Direction::Write, cx.waker());
+                self.reactor.set_waker(token, Direction::Write, cx.waker());
                 Poll::Pending
             }
-            Err(e) => Poll::Ready(Err(e)),
+            Err(e) => {
+                trace::emit!(io(token, Op::Write, Outcome::Err(e.kind())));
+                Poll::Ready(Err(e))
+            }
         }
     }
     // ANCHOR_END: poll_write
@@ -208,6 +235,7 @@ impl Drop for AsyncTcpStream {
 /// It holds no state of its own besides the borrow: each poll is a fresh
 /// try, so dropping it before it finishes loses no data.
 #[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them: nothing is read"]
 pub struct ReadFuture<'a> {
     stream: &'a AsyncTcpStream,
     buf: &'a mut [u8],
@@ -228,6 +256,7 @@ impl Future for ReadFuture<'_> {
 // ANCHOR: write_future
 /// The future returned by [`AsyncTcpStream::write`].
 #[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them: nothing is written"]
 pub struct WriteFuture<'a> {
     stream: &'a AsyncTcpStream,
     buf: &'a [u8],
@@ -274,20 +303,24 @@ impl AsyncTcpListener {
         &self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<(AsyncTcpStream, SocketAddr)>> {
+        let token = self.token;
+        ready!(self.reactor.poll_budget(token, cx)); // as `poll_read`
         match self.inner.accept() {
             Ok((stream, addr)) => {
-                trace::emit(|| {
-                    format!("net: listener token {} accepted a connection", self.token.0)
-                });
+                trace::emit!(io(token, Op::Accept, Outcome::Ok(1)));
+                self.reactor.spend_budget();
                 // `from_mio` registers READABLE | WRITABLE.
                 Poll::Ready(AsyncTcpStream::from_mio(stream).map(|s| (s, addr)))
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                self.reactor
-                    .set_waker(self.token, Direction::Read, cx.waker());
+                trace::emit!(io(token, Op::Accept, Outcome::WouldBlock));
+                self.reactor.set_waker(token, Direction::Read, cx.waker());
                 Poll::Pending
             }
-            Err(e) => Poll::Ready(Err(e)),
+            Err(e) => {
+                trace::emit!(io(token, Op::Accept, Outcome::Err(e.kind())));
+                Poll::Ready(Err(e))
+            }
         }
     }
     // ANCHOR_END: poll_accept
@@ -314,3 +347,36 @@ impl Drop for AsyncTcpListener {
         let _ = self.reactor.deregister(&mut self.inner, self.token);
     }
 }
+
+/// `#[must_use]` on [`ReadFuture`] and [`WriteFuture`] at work: a read or a
+/// write that is never awaited does nothing, and the compiler says so (with
+/// `deny`, it refuses to compile):
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// # fn f(stream: &code::net::AsyncTcpStream) {
+/// let mut buf = [0; 4];
+/// stream.read(&mut buf); // no `.await`
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// # fn f(stream: &code::net::AsyncTcpStream) {
+/// stream.write(b"lost"); // no `.await`
+/// # }
+/// ```
+///
+/// Awaited, both compile:
+///
+/// ```
+/// #![deny(unused_must_use)]
+/// # async fn f(stream: &code::net::AsyncTcpStream) -> std::io::Result<()> {
+/// let mut buf = [0; 4];
+/// stream.write(b"sent").await?;
+/// stream.read(&mut buf).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(doctest)]
+pub struct MustUse;

@@ -7,24 +7,38 @@
 //! executor calls [`Reactor::wait`] when it has nothing to run; each event
 //! mio reports wakes the waker stored for that token and direction.
 //!
-//! Three rules keep it correct; each is written where it is kept:
+//! These rules keep it correct; each is written where it is kept:
 //! - one waker slot per direction, so a reader and a writer on the same
-//!   socket never overwrite each other ([`Slots`]);
-//! - tokens are never reused, so an event for a socket that was already
-//!   deregistered finds nothing and is dropped ([`Reactor::register`]);
+//!   socket never overwrite each other (`Slots`);
 //! - a task only waits after it has seen `WouldBlock` (the try-first rule of
 //!   the readiness pattern), which is what makes mio's edge-triggered events
-//!   enough ([`Reactor::set_waker`]).
+//!   enough ([`Reactor::set_waker`]);
+//! - tokens are never reused ([`Reactor::register`] says what that guards
+//!   against, and what mio already guarantees);
+//! - **no code of others runs while the reactor holds a borrow.** The
+//!   reactor keeps its state in `RefCell`s, and a waker's `wake`, `clone` and
+//!   `drop` run code of whoever made the waker, which may call the reactor
+//!   again (store a waker, register or deregister a socket). Under a borrow
+//!   that would panic with "already borrowed". So every method is done with
+//!   its borrows before it runs such code: wakers to wake are collected under
+//!   the borrow and woken after it (as tokio and async-io do), wakers it
+//!   removes are dropped after it, and a waker it keeps is cloned before it.
+//!   The executor keeps the same rule for its task table and join handles.
+//!
+//! The reactor also keeps two things for the executor, because the I/O types
+//! that need them already hold the reactor: which task is being polled (the
+//! trace names it when a waker is stored) and that task's cooperative
+//! budget ([`Reactor::poll_budget`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::rc::Rc;
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use mio::event::Source;
-use mio::{Events, Interest, Poll, Registry, Token};
+use mio::{Events, Interest, Registry, Token};
 
 use crate::trace;
 
@@ -41,6 +55,10 @@ pub enum Direction {
 /// [`Reactor::wait`]. Sources get tokens counting up from 0, so they never
 /// reach it.
 pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
+
+/// How many ready I/O operations a task may do in one poll before the next
+/// one makes it yield: tokio's number.
+pub const BUDGET: u32 = 128;
 
 // ANCHOR: slots
 /// What the reactor keeps for one registered source.
@@ -61,24 +79,39 @@ struct Slots {
 /// A pending timer: when it fires and whom it wakes.
 type TimerKey = (Instant, u64);
 
+/// A timer's waker, and the task that was being polled when it was set (for
+/// the trace; a `Waker` cannot say whose it is).
+#[derive(Debug)]
+struct Timer {
+    waker: Waker,
+    task: Option<u64>,
+}
+
 /// The reactor of one runtime thread. Get it with [`reactor()`].
 pub struct Reactor {
     /// The mio poller. Only [`Reactor::wait`] borrows it, and only the runtime
     /// thread calls that.
-    poll: RefCell<Poll>,
+    poll: RefCell<mio::Poll>,
     /// A handle for (de)registering sources while `poll` may be borrowed.
     registry: Registry,
     /// Event buffer reused by every `wait`, so waiting does not allocate.
     events: RefCell<Events>,
     /// Waker slots of every registered source, by token.
     sources: RefCell<HashMap<Token, Slots>>,
-    /// The next token to hand out. Counting up and never reusing a token is
-    /// what keeps stale events away from new sources.
+    /// The next token to hand out (they count up and are never reused).
     next_token: Cell<usize>,
     /// Pending timers in deadline order; the `u64` breaks ties.
-    timers: RefCell<BTreeMap<TimerKey, Waker>>,
+    timers: RefCell<BTreeMap<TimerKey, Timer>>,
     /// The next timer id.
     next_timer: Cell<u64>,
+    /// The wakers one `wait` wakes once it has let go of its borrows. Kept
+    /// between waits, empty, so that waiting does not allocate.
+    to_wake: RefCell<Vec<Waker>>,
+    /// The task the executor is polling now, if any.
+    current_task: Cell<Option<u64>>,
+    /// Ready operations the current task may still do in this poll (`None`:
+    /// no limit).
+    budget: Cell<Option<u32>>,
 }
 
 impl std::fmt::Debug for Reactor {
@@ -103,7 +136,7 @@ pub fn reactor() -> Rc<Reactor> {
 
 impl Reactor {
     fn new() -> io::Result<Reactor> {
-        let poll = Poll::new()?;
+        let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         Ok(Reactor {
             poll: RefCell::new(poll),
@@ -113,6 +146,9 @@ impl Reactor {
             next_token: Cell::new(0),
             timers: RefCell::new(BTreeMap::new()),
             next_timer: Cell::new(0),
+            to_wake: RefCell::new(Vec::new()),
+            current_task: Cell::new(None),
+            budget: Cell::new(None),
         })
     }
 
@@ -127,8 +163,16 @@ impl Reactor {
         interest: Interest,
     ) -> io::Result<Token> {
         let token = Token(self.next_token.get());
-        // Never reused: an event still in flight for an old token finds no
-        // slots after `deregister` and is dropped instead of waking a stranger.
+        // Tokens count up and are never reused. What keeps a stale event
+        // from reaching a new socket is mio: once `deregister` has returned,
+        // no later poll reports the old token (the docs of
+        // `Registry::deregister`, mio 1.2), and this reactor hands out each
+        // batch of events before any code can register a socket again (the
+        // wakes come after). Not reusing tokens insures against what that
+        // does not cover: an I/O type that goes on using its token after it
+        // deregistered (its `set_waker` then panics, instead of parking in
+        // another socket's slot), and a change to the dispatch that let code
+        // run, and register, in the middle of a batch.
         self.next_token.set(token.0 + 1);
         self.registry.register(source, token, interest)?;
         self.sources.borrow_mut().insert(
@@ -139,14 +183,17 @@ impl Reactor {
                 writer: None,
             },
         );
-        trace::emit(|| format!("reactor: registered token {} for {interest:?}", token.0));
+        trace::emit!(registered(token, interest));
         Ok(token)
     }
 
     /// Removes `source` from the poller and forgets its wakers.
     pub fn deregister<S: Source + ?Sized>(&self, source: &mut S, token: Token) -> io::Result<()> {
-        self.sources.borrow_mut().remove(&token);
-        trace::emit(|| format!("reactor: deregistered token {}", token.0));
+        // Taken out under the borrow, dropped after it: dropping a waker runs
+        // its maker's code (see the module docs).
+        let slots = self.sources.borrow_mut().remove(&token);
+        trace::emit!(deregistered(token));
+        drop(slots);
         self.registry.deregister(source)
     }
 
@@ -163,11 +210,21 @@ impl Reactor {
     /// thread and never while a task is being polled. An edge that happens in
     /// between stays queued in the kernel until the next `wait`.
     ///
+    /// One slot holds one waker. If it holds another task's waker, that
+    /// waker is replaced and woken, so that its task is not left waiting
+    /// forever. This is for a task that left a waker behind (a read future
+    /// dropped before it finished); it does not make two tasks reading one
+    /// stream at once work: each would replace and wake the other on every
+    /// try, and the two would poll each other in a loop that burns a core.
+    /// One reader and one writer per socket at a time is what is supported.
+    ///
     /// # Panics
     /// If `token` is unknown, or was registered without the interest that
     /// `direction` needs: such a task could never be woken, and a panic that
     /// says so beats a silent hang.
     pub fn set_waker(&self, token: Token, direction: Direction, waker: &Waker) {
+        // Cloned before the borrow: cloning a waker runs its maker's code.
+        let new = waker.clone();
         let mut sources = self.sources.borrow_mut();
         let Some(slots) = sources.get_mut(&token) else {
             panic!(
@@ -194,19 +251,17 @@ impl Reactor {
                 slots.interest,
             );
         }
-        match slot {
-            // The same task parking again: keep the waker it already left.
-            Some(old) if old.will_wake(waker) => {}
-            _ => {
-                // A different task took the slot (two readers on one socket).
-                // Wake the one we displace so it polls again instead of
-                // sleeping forever; the rule is one reader and one writer.
-                if let Some(old) = slot.replace(waker.clone()) {
-                    old.wake();
-                }
+        let old = slot.replace(new);
+        drop(sources);
+        trace::emit!(stored(token, needed, self.current_task.get()));
+        // After the borrow: dropping or waking the old waker runs its code.
+        if let Some(old) = old {
+            // The same task parking again just renewed its waker.
+            if !old.will_wake(waker) {
+                trace::emit!(displaced(token, needed));
+                old.wake();
             }
         }
-        trace::emit(|| format!("reactor: stored {direction:?} waker for token {}", token.0));
     }
 
     /// How many sources are registered now (for tests and diagnostics: a
@@ -215,85 +270,118 @@ impl Reactor {
         self.sources.borrow().len()
     }
 
+    /// Whether `token`'s slot for `direction` holds `waker` (compared with
+    /// [`Waker::will_wake`]): for tests that check where a task parked, with
+    /// the `cx.waker()` it parked with.
+    pub fn holds_waker(&self, token: Token, direction: Direction, waker: &Waker) -> bool {
+        self.with_slot(token, direction, |slot| {
+            slot.is_some_and(|w| w.will_wake(waker))
+        })
+    }
+
+    /// Whether `token`'s slot for `direction` holds a waker at all. (Which
+    /// task's it is, the trace says: see `trace::Event::Stored`.)
+    pub fn has_waker(&self, token: Token, direction: Direction) -> bool {
+        self.with_slot(token, direction, |slot| slot.is_some())
+    }
+
+    fn with_slot<T>(
+        &self,
+        token: Token,
+        direction: Direction,
+        f: impl FnOnce(Option<&Waker>) -> T,
+    ) -> T {
+        let sources = self.sources.borrow();
+        let slots = sources.get(&token);
+        f(match direction {
+            Direction::Read => slots.and_then(|s| s.reader.as_ref()),
+            Direction::Write => slots.and_then(|s| s.writer.as_ref()),
+        })
+    }
+
     /// Schedules `waker` to be woken at `deadline`; returns the timer's key.
     pub(crate) fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         let id = self.next_timer.get();
         self.next_timer.set(id + 1);
-        self.timers
-            .borrow_mut()
-            .insert((deadline, id), waker.clone());
+        let timer = Timer {
+            waker: waker.clone(), // before the borrow
+            task: self.current_task.get(),
+        };
+        self.timers.borrow_mut().insert((deadline, id), timer);
         (deadline, id)
     }
 
     /// Replaces the waker of a pending timer; false if it already fired.
     pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
-        match self.timers.borrow_mut().get_mut(&key) {
-            Some(slot) => {
-                if !slot.will_wake(waker) {
-                    *slot = waker.clone();
-                }
-                true
-            }
-            None => false,
-        }
+        let new = Timer {
+            waker: waker.clone(), // before the borrow
+            task: self.current_task.get(),
+        };
+        let mut timers = self.timers.borrow_mut();
+        // The waker left over (the old one, or the new one if the timer is
+        // gone) is dropped at the end, after the borrow.
+        let left_over = match timers.get_mut(&key) {
+            Some(slot) => Ok(std::mem::replace(slot, new)),
+            None => Err(new),
+        };
+        drop(timers);
+        left_over.is_ok()
     }
 
     /// Cancels a timer (a dropped `sleep`).
     pub(crate) fn remove_timer(&self, key: TimerKey) {
-        self.timers.borrow_mut().remove(&key);
+        let removed = self.timers.borrow_mut().remove(&key);
+        drop(removed); // after the borrow
     }
 
     /// Waits for I/O events or the next timer, at most `timeout` (`None`:
     /// no limit), and wakes every task they concern.
     ///
     /// Called by the executor when its run queue is empty, and with a zero
-    /// timeout between rounds so busy tasks cannot starve I/O.
+    /// timeout between rounds so that tasks which keep waking each other
+    /// cannot keep I/O events waiting.
     pub fn wait(&self, timeout: Option<Duration>) -> io::Result<()> {
         let timeout = match (timeout, self.next_deadline()) {
             (t, None) => t,
             (None, Some(d)) => Some(d.saturating_duration_since(Instant::now())),
             (Some(t), Some(d)) => Some(t.min(d.saturating_duration_since(Instant::now()))),
         };
+        trace::emit!(wait_begun(timeout));
+        let started = Instant::now();
         let mut events = self.events.borrow_mut();
-        match self.poll.borrow_mut().poll(&mut events, timeout) {
-            Ok(()) => {}
+        let interrupted = match self.poll.borrow_mut().poll(&mut events, timeout) {
+            Ok(()) => false,
             // A signal interrupted epoll_wait. Nothing went wrong: return as
             // if no event came, and the caller waits again. (Retrying here
             // with the same timeout would never end if signals keep coming
             // faster than the timeout.)
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                trace::emit(|| "reactor: wait interrupted by a signal".to_string());
                 events.clear();
+                true
             }
             Err(e) => return Err(e),
-        }
+        };
+        trace::emit!(wait_ended(
+            started.elapsed(),
+            events.iter().count(),
+            interrupted
+        ));
         // ANCHOR: dispatch
+        // The wakers are collected while `sources` is borrowed and woken
+        // after: a waker's `wake` may call the reactor (see the module docs).
+        let mut to_wake = std::mem::take(&mut *self.to_wake.borrow_mut());
         let mut sources = self.sources.borrow_mut();
         for event in events.iter() {
-            if event.token() == WAKE_TOKEN {
-                trace::emit(|| "reactor: woken from another thread".to_string());
+            let token = event.token();
+            if token == WAKE_TOKEN {
+                trace::emit!(woken_from_another_thread());
                 continue;
             }
-            let Some(slots) = sources.get_mut(&event.token()) else {
+            let Some(slots) = sources.get_mut(&token) else {
                 // The source was deregistered after this event was queued.
                 continue;
             };
-            trace::emit(|| {
-                format!(
-                    "reactor: event for token {}{}{}",
-                    event.token().0,
-                    if event.is_readable() || event.is_read_closed() {
-                        " readable"
-                    } else {
-                        ""
-                    },
-                    if event.is_writable() || event.is_write_closed() {
-                        " writable"
-                    } else {
-                        ""
-                    },
-                )
-            });
+            trace::emit!(readiness(event));
             // Errors and hang-ups wake both sides: the next try will see them.
             // A waker is taken out when it is woken: the task is no longer
             // waiting, and if its next try gets `WouldBlock` it stores a waker
@@ -301,21 +389,27 @@ impl Reactor {
             // that nobody is left holding this task's waker.)
             let err = event.is_error();
             if event.is_readable() || event.is_read_closed() || err {
-                if let Some(w) = slots.reader.take() {
-                    trace::emit(|| format!("reactor: waking reader of token {}", event.token().0));
-                    w.wake();
+                if let Some(reader) = slots.reader.take() {
+                    trace::emit!(woke(token, Interest::READABLE));
+                    to_wake.push(reader);
                 }
             }
             if event.is_writable() || event.is_write_closed() || err {
-                if let Some(w) = slots.writer.take() {
-                    trace::emit(|| format!("reactor: waking writer of token {}", event.token().0));
-                    w.wake();
+                if let Some(writer) = slots.writer.take() {
+                    trace::emit!(woke(token, Interest::WRITABLE));
+                    to_wake.push(writer);
                 }
             }
         }
         drop(sources);
+        drop(events);
+        self.expired_timers(&mut to_wake);
+        // No borrow is held now: wake them all.
+        for waker in to_wake.drain(..) {
+            waker.wake();
+        }
         // ANCHOR_END: dispatch
-        self.fire_timers();
+        *self.to_wake.borrow_mut() = to_wake;
         Ok(())
     }
 
@@ -323,14 +417,17 @@ impl Reactor {
         self.timers.borrow().keys().next().map(|(d, _)| *d)
     }
 
-    fn fire_timers(&self) {
+    /// Moves the wakers of the timers that are due into `to_wake`.
+    fn expired_timers(&self, to_wake: &mut Vec<Waker>) {
         let now = Instant::now();
         let mut timers = self.timers.borrow_mut();
         while let Some(entry) = timers.first_entry() {
             if entry.key().0 > now {
                 break;
             }
-            entry.remove().wake();
+            let timer = entry.remove();
+            trace::emit!(timer_fired(timer.task));
+            to_wake.push(timer.waker);
         }
     }
 
@@ -338,6 +435,54 @@ impl Reactor {
     pub(crate) fn registry(&self) -> &Registry {
         &self.registry
     }
+
+    /// The executor says which task it polls (before the poll: `Some(id)`;
+    /// after: `None`). Wakers stored meanwhile are traced to it, and it gets
+    /// a fresh budget.
+    pub(crate) fn set_current_task(&self, task: Option<u64>) {
+        self.current_task.set(task);
+        self.budget.set(task.map(|_| BUDGET));
+    }
+
+    /// The task the executor is polling now, if any.
+    pub(crate) fn current_task(&self) -> Option<u64> {
+        self.current_task.get()
+    }
+
+    /// Sets what is left of the current poll's budget (`None`: no limit) and
+    /// returns what it was.
+    pub(crate) fn set_budget(&self, budget: Option<u32>) -> Option<u32> {
+        self.budget.replace(budget)
+    }
+
+    // ANCHOR: budget
+    /// The cooperative budget: called by an I/O type before it tries an
+    /// operation on `token`. `Ready` if the task may go on; `Pending`, after
+    /// waking the task, if it has already done [`BUDGET`] ready operations
+    /// in this poll.
+    ///
+    /// A socket that is always ready (the peer sends faster than we read)
+    /// never says `WouldBlock`, so a task reading it in a loop would never
+    /// return `Pending` and the other tasks on this thread would not run
+    /// until it stopped. Yielding every 128 operations puts it at the back of
+    /// the run queue: it runs again, after the others had their turn.
+    pub fn poll_budget(&self, token: Token, cx: &mut Context<'_>) -> Poll<()> {
+        if self.budget.get() != Some(0) {
+            return Poll::Ready(());
+        }
+        trace::emit!(budget_used_up(token, self.current_task.get()));
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// An operation made progress (returned `Ready` with a result): one unit
+    /// of the current poll's budget is spent.
+    pub fn spend_budget(&self) {
+        if let Some(left) = self.budget.get() {
+            self.budget.set(Some(left.saturating_sub(1)));
+        }
+    }
+    // ANCHOR_END: budget
 }
 
 /// `Interest` has no `contains`; this is it.

@@ -5,28 +5,43 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use crate::executor::stop_handle;
+
+/// How long `within` waits for a stopped test thread to end.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
 /// Runs `f` on a new thread and returns its result, or panics with `hint` if
 /// it has not finished after `limit`.
 ///
 /// `f` usually calls `block_on`. A separate thread catches every way of not
 /// finishing: a task that is never woken, and also a loop that never yields
-/// (which a timer on the same thread could not interrupt). The stuck thread
-/// is left behind; the test fails.
+/// (which a timer on the same thread could not interrupt).
+///
+/// When time runs out, the panic is reported at the caller (the test), not
+/// here. The thread's `block_on` is then stopped: at its next turn it
+/// unwinds, dropping its tasks and closing their sockets, and the thread
+/// ends. A thread that never gets back to the executor (a poll that loops
+/// without returning, or `f` blocking outside `block_on`) cannot be stopped
+/// safely; the message says it is left running until the test program exits.
 ///
 /// A panic in `f` is re-raised here with its message, so `#[should_panic]`
 /// and the test report see it.
+#[track_caller]
 pub fn within<T, F>(limit: Duration, hint: &str, f: F) -> T
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
     let (done, result) = mpsc::channel();
+    let (stopper_tx, stopper) = mpsc::channel();
     let worker = thread::Builder::new()
         .name("within".into())
         .spawn(move || {
+            let _ = stopper_tx.send(stop_handle());
             let _ = done.send(f());
         })
         .expect("could not start a test thread");
+    let stopper = stopper.recv().ok();
     match result.recv_timeout(limit) {
         Ok(value) => value,
         Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
@@ -34,7 +49,22 @@ where
             Ok(()) => unreachable!("the worker ended without a result or a panic"),
         },
         Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("did not finish within {limit:?}: {hint}")
+            if let Some(stopper) = &stopper {
+                stopper.stop();
+            }
+            // `Ok`: it finished just now, late all the same.
+            let ended = !matches!(
+                result.recv_timeout(STOP_GRACE),
+                Err(mpsc::RecvTimeoutError::Timeout)
+            );
+            let what_became_of_it = if ended {
+                "the test's thread was stopped: its tasks were dropped and their sockets closed"
+            } else {
+                "the test's thread could not be stopped (it never got back to the executor: a \
+                 poll that loops without returning, or a blocking call) and is left running \
+                 until the test program exits"
+            };
+            panic!("did not finish within {limit:?}: {hint}\n({what_became_of_it})")
         }
     }
 }

@@ -20,8 +20,20 @@ pub fn sleep(duration: Duration) -> Sleep {
     }
 }
 
-/// The future returned by [`sleep`].
+/// The future returned by [`sleep`]. `#[must_use]`: a `sleep` that is not
+/// awaited waits for nothing.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// code::time::sleep(std::time::Duration::from_millis(10)); // no `.await`
+/// ```
+///
+/// ```
+/// #![deny(unused_must_use)]
+/// code::block_on(code::time::sleep(std::time::Duration::from_millis(10)));
+/// ```
 #[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them: nothing waits"]
 pub struct Sleep {
     deadline: Instant,
     /// The key of our timer in the reactor, once registered.

@@ -33,6 +33,9 @@ mod partial_reads_and_writes;
 #[path = "../examples/readiness_pattern_by_hand.rs"]
 #[allow(dead_code)]
 mod readiness_pattern_by_hand;
+#[path = "../examples/trace_counters.rs"]
+#[allow(dead_code)]
+mod trace_counters;
 #[path = "../examples/trace_read.rs"]
 #[allow(dead_code)]
 mod trace_read;
@@ -80,6 +83,11 @@ fn async_tcp_stream_ping_output() {
 #[test]
 fn trace_read_output() {
     check("trace_read", trace_read::run);
+}
+
+#[test]
+fn trace_counters_output() {
+    check("trace_counters", trace_counters::run);
 }
 
 #[test]

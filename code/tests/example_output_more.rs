@@ -15,6 +15,10 @@ mod edge_and_level;
 #[allow(dead_code)]
 mod cancellation_safety;
 
+#[path = "../examples/coop_budget.rs"]
+#[allow(dead_code)]
+mod coop_budget;
+
 #[path = "../examples/copy_counts.rs"]
 #[allow(dead_code)]
 mod copy_counts;
@@ -120,4 +124,15 @@ fn two_readers_output_matches_the_book() {
         two_readers::run,
     );
     check("two_readers", out);
+}
+
+#[test]
+fn coop_budget_output_matches_the_book() {
+    let out = within(
+        LIMIT,
+        "example coop_budget did not finish: does a reader whose socket is always ready get \
+         polled again after it yields?",
+        coop_budget::run,
+    );
+    check("coop_budget", out);
 }

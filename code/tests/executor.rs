@@ -8,6 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use code::executor::yield_now;
+use code::reactor::Direction;
 use code::testing::within;
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -168,26 +169,32 @@ fn the_trace_shows_the_readiness_pattern() {
                 let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
                 let (mut peer, _) = listener.accept().unwrap();
                 let stream = code::net::AsyncTcpStream::from_std(client).unwrap();
-                let writer = thread::spawn(move || {
-                    thread::sleep(Duration::from_millis(50));
-                    std::io::Write::write_all(&mut peer, b"hi").unwrap();
-                    peer
+                let token = stream.token();
+                let reader = code::spawn(async move {
+                    let mut buf = [0; 2];
+                    assert_eq!(stream.read(&mut buf).await.unwrap(), 2);
                 });
-                let mut buf = [0; 2];
-                assert_eq!(stream.read(&mut buf).await.unwrap(), 2);
-                drop(writer.join());
+                // Send only once the reader has parked (its waker is in the
+                // read slot), so that the trace shows it waiting.
+                while !code::reactor().has_waker(token, Direction::Read) {
+                    yield_now().await;
+                }
+                std::io::Write::write_all(&mut peer, b"hi").unwrap();
+                reader.await;
             })
         })
     });
     let expect_in_order = [
+        "polling task 1",
         "read -> WouldBlock",
         "stored Read waker",
-        "returned Pending",
+        "task 1 returned Pending",
         "waiting for events",
         "readable",
         "waking reader",
-        "polling the main future",
+        "polling task 1",
         "read -> Ok(2)",
+        "task 1 finished",
     ];
     let mut at = 0;
     for step in expect_in_order {

@@ -1,6 +1,7 @@
-//! One test for each error of the seed lesson's runtime (issue #2's list,
-//! (a) to (g); (a) is in `stress_runtime.rs`). Each fails, within seconds
-//! and with a message, if the corresponding fix in `code` is undone.
+//! One test for each pitfall of a first, simple runtime (the chapter "When
+//! the simple version breaks" names them; the lost wakeup is tested in
+//! `stress_runtime.rs`). Each fails, within seconds and with a message, if
+//! the corresponding fix in `code` is undone.
 
 use std::cell::Cell;
 use std::io::{self, Read, Write};
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use code::io::{AsyncWrite, read_exact, write_all};
 use code::net::AsyncTcpStream;
+use code::reactor::Direction;
 use code::testing::within;
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -25,8 +27,9 @@ fn pair() -> (AsyncTcpStream, std::net::TcpStream) {
     (AsyncTcpStream::from_std(client).unwrap(), server)
 }
 
-/// (b) A writer that fills the socket buffer gets `WouldBlock` and must be
-/// woken when the peer drains it. Registered for READABLE only, it never is.
+/// The read-only registration: a writer that fills the socket buffer gets
+/// `WouldBlock` and must be woken when the peer drains it. Registered for
+/// READABLE only, it never is.
 #[test]
 fn writer_is_woken_when_the_peer_drains() {
     const TOTAL: usize = 8 << 20; // far more than the socket buffers hold
@@ -36,16 +39,24 @@ fn writer_is_woken_when_the_peer_drains() {
         || {
             code::block_on(async {
                 let (stream, mut peer) = pair();
-                // The peer starts reading only after the writer is surely parked.
+                let token = stream.token();
+                // The peer starts reading only once the writer has parked.
+                let (parked, writer_parked) = mpsc::channel::<()>();
                 let reader = thread::spawn(move || {
-                    thread::sleep(Duration::from_millis(100));
+                    writer_parked.recv().unwrap();
                     let mut sink = Vec::new();
                     peer.read_to_end(&mut sink).unwrap();
                     sink.len()
                 });
-                write_all(&mut &stream, &vec![7; TOTAL]).await.unwrap();
-                stream.shutdown(Shutdown::Write).unwrap();
-                drop(stream);
+                let writer = code::spawn(async move {
+                    write_all(&mut &stream, &vec![7; TOTAL]).await.unwrap();
+                    stream.shutdown(Shutdown::Write).unwrap();
+                });
+                while !code::reactor().has_waker(token, Direction::Write) {
+                    code::executor::yield_now().await;
+                }
+                parked.send(()).unwrap();
+                writer.await;
                 reader.join().unwrap()
             })
         },
@@ -53,8 +64,8 @@ fn writer_is_woken_when_the_peer_drains() {
     assert_eq!(written, TOTAL, "the peer did not receive every byte");
 }
 
-/// (c) A reader task and a writer task on one stream each keep their own
-/// waker. With one shared slot the writer's waker replaces the reader's, and
+/// The shared waker slot: a reader task and a writer task on one stream
+/// each keep their own waker. With one shared slot the writer's waker replaces the reader's, and
 /// the reader is either never woken or woken over and over for nothing.
 #[test]
 fn reader_and_writer_tasks_keep_separate_wakers() {
@@ -107,13 +118,13 @@ fn reader_and_writer_tasks_keep_separate_wakers() {
     );
 }
 
-// (a) A wake from another thread that lands while the executor decides to
-// sleep must not be lost: `stress_runtime.rs`,
+// The lost wakeup: a wake from another thread that lands while the executor
+// decides to sleep must not be lost: `stress_runtime.rs`,
 // `a_wake_from_another_thread_at_any_moment_is_never_lost`, sweeps the wake
-// across that moment (the single-threaded half of (a) is argued at
+// across that moment (the single-threaded half is argued at
 // `Reactor::set_waker`: events are only taken in `wait`).
 
-/// (d) Only wait after `WouldBlock`: a reader that takes one byte per read
+/// The stranded bytes: only wait after `WouldBlock`. A reader that takes one byte per read
 /// from a socket holding many must get them all, although mio reports the
 /// data's arrival (an edge) only once.
 #[test]
@@ -140,8 +151,12 @@ fn reading_less_than_is_available_never_strands_the_rest() {
     assert_eq!(got, vec![42; 100]);
 }
 
-/// (e) A signal that interrupts the reactor's wait (`EINTR`) is retried,
-/// not reported as an error.
+/// The interrupted wait: a signal that interrupts the reactor's wait
+/// (`EINTR`) is retried, not reported as an error.
+///
+/// Unix only: Windows has no signals that interrupt a wait (IOCP waits are
+/// not interrupted that way), and `sigaction` is a Unix call.
+#[cfg(unix)]
 #[test]
 fn signals_do_not_break_the_reactors_wait() {
     extern "C" fn ignore(_: libc::c_int) {}
@@ -163,8 +178,11 @@ fn signals_do_not_break_the_reactors_wait() {
             let (done_tx, done_rx) = mpsc::channel::<()>();
             let signaller = thread::spawn(move || {
                 let target: libc::pthread_t = tid_rx.recv().unwrap();
-                // Signal until the runtime thread says it is done.
-                while done_rx.recv_timeout(Duration::from_millis(5)).is_err() {
+                // Signal until the runtime thread says it is done, or is
+                // gone (`block_on` panicked: `done_tx` was dropped).
+                while let Err(mpsc::RecvTimeoutError::Timeout) =
+                    done_rx.recv_timeout(Duration::from_millis(5))
+                {
                     unsafe { libc::pthread_kill(target, libc::SIGUSR1) };
                 }
             });
@@ -188,7 +206,7 @@ impl AsyncWrite for StuckWriter {
     }
 }
 
-/// (f) `write_all` on a writer that returns `Ok(0)` fails with `WriteZero`
+/// The `Ok(0)` loop: `write_all` on a writer that returns `Ok(0)` fails with `WriteZero`
 /// instead of looping forever.
 #[test]
 fn write_all_fails_with_write_zero_instead_of_looping() {
@@ -207,8 +225,8 @@ fn write_all_fails_with_write_zero_instead_of_looping() {
     assert_eq!(calls, 1, "write_all should give up at the first Ok(0)");
 }
 
-/// (g) A dropped stream deregisters, and its token is never handed out
-/// again, so an event still in flight for it cannot reach a new stream.
+/// The stale event: a dropped stream deregisters, and its token is never
+/// handed out again (see `Reactor::register` for what that guards against).
 #[test]
 fn dropped_streams_deregister_and_tokens_are_not_reused() {
     within(LIMIT, "token bookkeeping", || {
@@ -230,7 +248,7 @@ fn dropped_streams_deregister_and_tokens_are_not_reused() {
     });
 }
 
-/// (g) The stale event itself: data arrives for a stream that is dropped
+/// The stale event itself: data arrives for a stream that is dropped
 /// before the reactor looks; the next stream must not be woken by it.
 #[test]
 fn an_event_for_a_dropped_stream_wakes_nobody() {

@@ -1,11 +1,13 @@
-//! Stress and fault tests of servers on the runtime (issue #6): half-close,
-//! peer resets, a thousand concurrent clients, the echo server example's
-//! memory under load, and running out of file descriptors.
+//! Stress and fault tests of servers on the runtime: half-close, peer
+//! resets, a thousand concurrent clients, the echo server example's memory
+//! under load, and running out of file descriptors.
 //!
 //! Two tests run the echo server in a child process (this test binary,
 //! started again with `CODE_STRESS_CHILD` set and a filter naming the test):
 //! one to measure the server's memory alone, one to lower its descriptor
-//! limit without affecting the other tests.
+//! limit without affecting the other tests. Those two are Linux only: they
+//! read the child's memory and CPU time from `/proc`, and lower its limit
+//! with `setrlimit`.
 
 #[allow(dead_code)] // its `main` is not called here
 #[path = "../examples/echo_server.rs"]
@@ -13,7 +15,7 @@ mod echo_server;
 mod stress_common;
 
 use std::cell::RefCell;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::rc::Rc;
 use std::sync::mpsc;
@@ -24,12 +26,11 @@ use code::io::{copy, read_exact, write_all};
 use code::net::{AsyncTcpListener, AsyncTcpStream};
 use code::testing::within;
 use stress_common::{
-    Child, Gate, Parks, Rng, Stop, Watched, child_role, echo_client, exit_when_parent_leaves,
-    raise_fd_limit, read_pattern, reset_on_close, until, write_pattern,
+    Gate, Parks, Rng, Stop, Watched, echo_client, raise_fd_limit, read_pattern, reset_on_close,
+    until, write_pattern,
 };
 
 const LIMIT: Duration = Duration::from_secs(30);
-const KIB: u64 = 1 << 10;
 const MIB: u64 = 1 << 20;
 
 fn localhost() -> SocketAddr {
@@ -289,160 +290,176 @@ fn a_thousand_concurrent_echo_clients_get_every_byte_back_in_order() {
     );
 }
 
-/// The child's side: the echo server example, its address on stdout.
-fn child_echo_server(room: Option<usize>) -> ! {
-    exit_when_parent_leaves();
-    let result = code::block_on(async {
-        let listener = AsyncTcpListener::bind(localhost())?;
-        if let Some(room) = room {
-            limit_descriptors_to_room_for(room);
+/// The tests that run the echo server in a child process (Linux only, see
+/// the top of this file).
+#[cfg(target_os = "linux")]
+mod in_a_child_process {
+    use std::io::Read;
+
+    use super::*;
+    use stress_common::{Child, child_role, exit_when_parent_leaves};
+
+    const KIB: u64 = 1 << 10;
+
+    /// The child's side: the echo server example, its address on stdout.
+    fn child_echo_server(room: Option<usize>) -> ! {
+        exit_when_parent_leaves();
+        let result = code::block_on(async {
+            let listener = AsyncTcpListener::bind(localhost())?;
+            if let Some(room) = room {
+                limit_descriptors_to_room_for(room);
+            }
+            println!("ADDR {}", listener.local_addr()?);
+            echo_server::serve(listener).await
+        });
+        eprintln!("child: serve returned {result:?}");
+        std::process::exit(1);
+    }
+
+    /// Lowers this process's descriptor limit so that exactly `room` more can
+    /// be opened. Call it once the runtime has made everything it needs (its
+    /// poller, its waker, the listener).
+    fn limit_descriptors_to_room_for(room: usize) {
+        let highest = (0..4096)
+            .filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1)
+            .max()
+            .unwrap();
+        // Fill the gaps below the highest open descriptor (new descriptors take
+        // the lowest free number), so the room is exactly what is above it.
+        loop {
+            let fd = unsafe { libc::dup(0) };
+            assert!(fd >= 0, "dup: {}", io::Error::last_os_error());
+            if fd > highest {
+                unsafe { libc::close(fd) };
+                break;
+            }
         }
-        println!("ADDR {}", listener.local_addr()?);
-        echo_server::serve(listener).await
-    });
-    eprintln!("child: serve returned {result:?}");
-    std::process::exit(1);
-}
+        let limit = (highest as usize + 1 + room) as libc::rlim_t;
+        let limit = libc::rlimit {
+            rlim_cur: limit,
+            rlim_max: limit,
+        };
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+    }
 
-/// Lowers this process's descriptor limit so that exactly `room` more can
-/// be opened. Call it once the runtime has made everything it needs (its
-/// poller, its waker, the listener).
-fn limit_descriptors_to_room_for(room: usize) {
-    let highest = (0..4096)
-        .filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1)
-        .max()
-        .unwrap();
-    // Fill the gaps below the highest open descriptor (new descriptors take
-    // the lowest free number), so the room is exactly what is above it.
-    loop {
-        let fd = unsafe { libc::dup(0) };
-        assert!(fd >= 0, "dup: {}", io::Error::last_os_error());
-        if fd > highest {
-            unsafe { libc::close(fd) };
-            break;
+    /// Under load from 1,000 clients sending 64 KiB each (64 MiB in all), the
+    /// echo server's memory grows by a bounded amount per connection: `copy`
+    /// uses one fixed 8 KiB buffer, so the data never piles up in the server.
+    /// Measured in a child process, so that only the server is counted.
+    #[test]
+    fn the_echo_server_keeps_memory_bounded_under_load() {
+        const CLIENTS: usize = 1000;
+        const LEN: u64 = 64 * KIB;
+        // Per connection: the task (with its 8 KiB buffer), the stream, the
+        // reactor's slots; far less than LEN. Plus a fixed allowance.
+        const BOUND_KIB: u64 = CLIENTS as u64 * 16 + 8 * 1024;
+        if child_role().as_deref() == Some("echo") {
+            child_echo_server(None);
         }
+        raise_fd_limit(CLIENTS as u64 + 100);
+        let (before, peak) = within(
+            LIMIT,
+            "the echo server in the child process did not serve 1,000 clients",
+            || {
+                let mut child = Child::start(
+                    "in_a_child_process::the_echo_server_keeps_memory_bounded_under_load",
+                    "echo",
+                );
+                let addr = child.addr();
+                let before = child.memory_kib("VmRSS:");
+                let failures = run_clients(addr, &[LEN; CLIENTS]);
+                assert!(
+                    failures.is_empty(),
+                    "{} clients failed, the first: {:?}",
+                    failures.len(),
+                    failures.first()
+                );
+                (before, child.memory_kib("VmHWM:"))
+            },
+        );
+        let growth = peak.saturating_sub(before);
+        assert!(
+            growth < BOUND_KIB,
+            "the echo server grew by {growth} KiB (from {before} KiB to a peak of {peak} KiB) \
+             serving {CLIENTS} clients of {LEN} bytes each, more than {BOUND_KIB} KiB: does it \
+             buffer whole messages, or copy through more than one small fixed buffer?"
+        );
     }
-    let limit = (highest as usize + 1 + room) as libc::rlim_t;
-    let limit = libc::rlimit {
-        rlim_cur: limit,
-        rlim_max: limit,
-    };
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-}
 
-/// Under load from 1,000 clients sending 64 KiB each (64 MiB in all), the
-/// echo server's memory grows by a bounded amount per connection: `copy`
-/// uses one fixed 8 KiB buffer, so the data never piles up in the server.
-/// Measured in a child process, so that only the server is counted.
-#[test]
-fn the_echo_server_keeps_memory_bounded_under_load() {
-    const CLIENTS: usize = 1000;
-    const LEN: u64 = 64 * KIB;
-    // Per connection: the task (with its 8 KiB buffer), the stream, the
-    // reactor's slots; far less than LEN. Plus a fixed allowance.
-    const BOUND_KIB: u64 = CLIENTS as u64 * 16 + 8 * 1024;
-    if child_role().as_deref() == Some("echo") {
-        child_echo_server(None);
+    /// The echo server runs out of file descriptors (its limit is lowered in
+    /// a child process): it reports the failed accept, does not spin on the CPU
+    /// while the connection waits, and serves the waiting client as soon as a
+    /// descriptor is free again.
+    #[test]
+    fn out_of_descriptors_on_accept_is_reported_without_spinning_and_recovers() {
+        const ROOM: usize = 3;
+        if child_role().as_deref() == Some("emfile") {
+            child_echo_server(Some(ROOM));
+        }
+        let (cpu, reports) = within(
+            LIMIT,
+            "the echo server did not recover after running out of file descriptors",
+            || {
+                let name = "in_a_child_process::\
+                            out_of_descriptors_on_accept_is_reported_without_spinning_and_recovers";
+                let mut child = Child::start(name, "emfile");
+                let addr = child.addr();
+                let echo = |stream: &mut TcpStream, message: &[u8]| {
+                    stream.write_all(message).unwrap();
+                    let mut reply = vec![0; message.len()];
+                    if let Err(e) = stream.read_exact(&mut reply) {
+                        panic!(
+                            "the server did not echo {message:?} ({e}): is its runtime thread stuck \
+                             in an accept loop that retries without ever awaiting?"
+                        );
+                    }
+                    assert_eq!(reply, message);
+                };
+                // Use up the room.
+                let mut served: Vec<TcpStream> = (0..ROOM)
+                    .map(|_| {
+                        let mut stream = TcpStream::connect(addr).unwrap();
+                        stream
+                            .set_read_timeout(Some(Duration::from_secs(10)))
+                            .unwrap();
+                        echo(&mut stream, b"x");
+                        stream
+                    })
+                    .collect();
+                // One more: the kernel completes the handshake, but the server
+                // cannot accept it.
+                let mut waiting = TcpStream::connect(addr).unwrap();
+                waiting
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
+                let report = child.wait_for("accept failed", Duration::from_secs(10));
+                assert!(
+                    report.contains("os error 24"),
+                    "the report does not name the error (EMFILE): {report}"
+                );
+                // While it waits, the server must not spin.
+                let start = child.cpu_time();
+                thread::sleep(Duration::from_secs(1));
+                let cpu = child.cpu_time() - start;
+                let reports = child
+                    .drain()
+                    .iter()
+                    .filter(|l| l.contains("accept failed"))
+                    .count();
+                // Free a descriptor: the server's task for that client ends.
+                drop(served.remove(0));
+                echo(&mut waiting, b"hello");
+                (cpu, reports)
+            },
+        );
+        // A server that waits between tries uses almost no CPU and tries about
+        // ten times a second; a spinning one uses all the CPU it gets (less than
+        // a whole core on a busy machine, hence the low bound) and tries
+        // thousands of times.
+        assert!(
+            cpu < Duration::from_millis(100) && reports < 100,
+            "the server used {cpu:?} of CPU and reported {reports} failed accepts in 1 s while \
+             out of descriptors: it retries accept in a busy loop instead of backing off"
+        );
     }
-    raise_fd_limit(CLIENTS as u64 + 100);
-    let (before, peak) = within(
-        LIMIT,
-        "the echo server in the child process did not serve 1,000 clients",
-        || {
-            let mut child = Child::start("the_echo_server_keeps_memory_bounded_under_load", "echo");
-            let addr = child.addr();
-            let before = child.memory_kib("VmRSS:");
-            let failures = run_clients(addr, &[LEN; CLIENTS]);
-            assert!(
-                failures.is_empty(),
-                "{} clients failed, the first: {:?}",
-                failures.len(),
-                failures.first()
-            );
-            (before, child.memory_kib("VmHWM:"))
-        },
-    );
-    let growth = peak.saturating_sub(before);
-    assert!(
-        growth < BOUND_KIB,
-        "the echo server grew by {growth} KiB (from {before} KiB to a peak of {peak} KiB) \
-         serving {CLIENTS} clients of {LEN} bytes each, more than {BOUND_KIB} KiB: does it \
-         buffer whole messages, or copy through more than one small fixed buffer?"
-    );
-}
-
-/// The echo server runs out of file descriptors (its limit is lowered in
-/// a child process): it reports the failed accept, does not spin on the CPU
-/// while the connection waits, and serves the waiting client as soon as a
-/// descriptor is free again.
-#[test]
-fn out_of_descriptors_on_accept_is_reported_without_spinning_and_recovers() {
-    const ROOM: usize = 3;
-    if child_role().as_deref() == Some("emfile") {
-        child_echo_server(Some(ROOM));
-    }
-    let (cpu, reports) = within(
-        LIMIT,
-        "the echo server did not recover after running out of file descriptors",
-        || {
-            let name = "out_of_descriptors_on_accept_is_reported_without_spinning_and_recovers";
-            let mut child = Child::start(name, "emfile");
-            let addr = child.addr();
-            let echo = |stream: &mut TcpStream, message: &[u8]| {
-                stream.write_all(message).unwrap();
-                let mut reply = vec![0; message.len()];
-                if let Err(e) = stream.read_exact(&mut reply) {
-                    panic!(
-                        "the server did not echo {message:?} ({e}): is its runtime thread stuck \
-                         in an accept loop that retries without ever awaiting?"
-                    );
-                }
-                assert_eq!(reply, message);
-            };
-            // Use up the room.
-            let mut served: Vec<TcpStream> = (0..ROOM)
-                .map(|_| {
-                    let mut stream = TcpStream::connect(addr).unwrap();
-                    stream
-                        .set_read_timeout(Some(Duration::from_secs(10)))
-                        .unwrap();
-                    echo(&mut stream, b"x");
-                    stream
-                })
-                .collect();
-            // One more: the kernel completes the handshake, but the server
-            // cannot accept it.
-            let mut waiting = TcpStream::connect(addr).unwrap();
-            waiting
-                .set_read_timeout(Some(Duration::from_secs(10)))
-                .unwrap();
-            let report = child.wait_for("accept failed", Duration::from_secs(10));
-            assert!(
-                report.contains("os error 24"),
-                "the report does not name the error (EMFILE): {report}"
-            );
-            // While it waits, the server must not spin.
-            let start = child.cpu_time();
-            thread::sleep(Duration::from_secs(1));
-            let cpu = child.cpu_time() - start;
-            let reports = child
-                .drain()
-                .iter()
-                .filter(|l| l.contains("accept failed"))
-                .count();
-            // Free a descriptor: the server's task for that client ends.
-            drop(served.remove(0));
-            echo(&mut waiting, b"hello");
-            (cpu, reports)
-        },
-    );
-    // A server that waits between tries uses almost no CPU and tries about
-    // ten times a second; a spinning one uses all the CPU it gets (less than
-    // a whole core on a busy machine, hence the low bound) and tries
-    // thousands of times.
-    assert!(
-        cpu < Duration::from_millis(100) && reports < 100,
-        "the server used {cpu:?} of CPU and reported {reports} failed accepts in 1 s while \
-         out of descriptors: it retries accept in a busy loop instead of backing off"
-    );
 }

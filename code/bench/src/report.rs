@@ -1,5 +1,5 @@
 //! The results as Markdown tables (readable in a terminal, and the same
-//! tables the book shows), and the targets of issue #5 checked against them.
+//! tables the book shows), and the performance targets checked against them.
 
 use std::fmt::Write;
 
@@ -133,7 +133,7 @@ pub fn scale_table(results: &[ScaleResult]) -> String {
     out
 }
 
-/// Each target of issue #5 with the measured ratio and whether it was met,
+/// Each performance target with the measured ratio and whether it was met,
 /// as a Markdown list.
 pub fn targets(
     copy: Option<&[CopyResult]>,

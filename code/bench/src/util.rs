@@ -145,8 +145,21 @@ pub fn start_watchdog(limit: Duration) {
     });
 }
 
+/// The benchmarks measure with Unix calls (open-file limits, per-thread CPU
+/// time) and read memory from Linux's `/proc`. Elsewhere they stop at once,
+/// saying so (they still compile, so that the workspace does).
+#[cfg(not(unix))]
+pub fn raise_fd_limit(_needed: u64) -> Result<String, String> {
+    Err(
+        "the benchmarks measure CPU time and open-file limits with Unix calls and memory \
+         from /proc: run them on Linux (or, without the scale benchmark, macOS)"
+            .to_string(),
+    )
+}
+
 /// Raises the soft limit on open files to at least `needed` (up to the hard
 /// limit) and says what it did. Child processes inherit the raised limit.
+#[cfg(unix)]
 pub fn raise_fd_limit(needed: u64) -> Result<String, String> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
@@ -187,9 +200,15 @@ pub fn raise_fd_limit(needed: u64) -> Result<String, String> {
     ))
 }
 
-/// Resident memory of process `pid`, in bytes (VmRSS in /proc/PID/status).
+/// Resident memory of process `pid`, in bytes (VmRSS in /proc/PID/status;
+/// Linux only).
 pub fn resident_bytes(pid: u32) -> io::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| {
+        io::Error::other(format!(
+            "cannot read /proc/{pid}/status ({e}): the scale benchmark measures memory \
+             the Linux way"
+        ))
+    })?;
     let line = status
         .lines()
         .find(|l| l.starts_with("VmRSS:"))
@@ -205,6 +224,7 @@ pub fn resident_bytes(pid: u32) -> io::Result<u64> {
 /// CPU time this thread has used so far, in seconds. Unlike the wall clock
 /// it does not count the time other programs had the core, so it stays
 /// comparable on a busy machine.
+#[cfg(unix)]
 pub fn thread_cpu_seconds() -> f64 {
     let mut time = libc::timespec {
         tv_sec: 0,
@@ -214,6 +234,12 @@ pub fn thread_cpu_seconds() -> f64 {
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) };
     assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
     time.tv_sec as f64 + time.tv_nsec as f64 * 1e-9
+}
+
+/// Not measured outside Unix (`raise_fd_limit` stops the run first there).
+#[cfg(not(unix))]
+pub fn thread_cpu_seconds() -> f64 {
+    f64::NAN
 }
 
 /// The processor's name, from /proc/cpuinfo ("unknown processor" if absent).

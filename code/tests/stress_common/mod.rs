@@ -9,7 +9,6 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::io::{self, BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
-use std::os::fd::AsRawFd;
 use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::sync::mpsc;
@@ -110,31 +109,22 @@ pub fn std_pair() -> (std::net::TcpStream, std::net::TcpStream) {
 
 /// Makes `close` send a reset (RST) instead of a normal close (FIN):
 /// `SO_LINGER` on with a timeout of 0.
-pub fn reset_on_close(stream: &impl AsRawFd) {
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    let rc = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            &linger as *const libc::linger as *const libc::c_void,
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(
-        rc,
-        0,
-        "setsockopt(SO_LINGER): {}",
-        io::Error::last_os_error()
-    );
+pub fn reset_on_close(stream: &std::net::TcpStream) {
+    socket2::SockRef::from(stream)
+        .set_linger(Some(Duration::ZERO))
+        .expect("setsockopt(SO_LINGER)");
 }
 
 /// Makes sure this process may open `needed` files: raises the soft limit
 /// (to at most 8192, for the tests running alongside). Raising it never
 /// hurts the other tests. Panics, saying so, if the hard limit is too low.
+///
+/// Windows has no such per-process limit on sockets: nothing to do there.
+#[cfg(not(unix))]
+pub fn raise_fd_limit(_needed: u64) {}
+
+/// See the other `raise_fd_limit`.
+#[cfg(unix)]
 pub fn raise_fd_limit(needed: u64) {
     unsafe {
         let mut limit: libc::rlimit = std::mem::zeroed();
@@ -473,7 +463,9 @@ impl Child {
         line.rsplit(' ').next().unwrap().parse().unwrap()
     }
 
-    /// CPU time (user + system) the child has used so far.
+    /// CPU time (user + system) the child has used so far. Linux only (it
+    /// reads `/proc`).
+    #[cfg(target_os = "linux")]
     pub fn cpu_time(&self) -> Duration {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.process.id())).unwrap();
         // Fields after the command name (which may contain spaces) are
@@ -485,7 +477,8 @@ impl Child {
         Duration::from_millis(ticks * 1000 / per_second)
     }
 
-    /// A `Vm...` value of the child's `/proc/PID/status`, in KiB.
+    /// A `Vm...` value of the child's `/proc/PID/status`, in KiB. Linux only.
+    #[cfg(target_os = "linux")]
     pub fn memory_kib(&self, field: &str) -> u64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.process.id())).unwrap();
