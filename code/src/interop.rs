@@ -8,6 +8,11 @@
 //! Both traits are implemented for `&AsyncTcpStream` too, as `std` does for
 //! `&TcpStream`: one task can read through its `&stream` while another
 //! writes through its own, also with code written for these traits.
+//!
+//! One rule differs from ours: futures-io's poll methods may not return
+//! `Interrupted` (an implementation retries or converts it), while
+//! `code::io`'s pass it on and leave the retry to the helpers. The impls here
+//! retry, through [`retrying`].
 
 use std::io;
 use std::pin::Pin;
@@ -21,7 +26,7 @@ impl futures_io::AsyncRead for AsyncTcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        AsyncTcpStream::poll_read(&self, cx, buf)
+        retrying(|| AsyncTcpStream::poll_read(&self, cx, buf))
     }
 }
 
@@ -31,7 +36,7 @@ impl futures_io::AsyncWrite for AsyncTcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        AsyncTcpStream::poll_write(&self, cx, buf)
+        retrying(|| AsyncTcpStream::poll_write(&self, cx, buf))
     }
 
     /// A TCP socket has no user-space buffer: written bytes are already the
@@ -52,7 +57,7 @@ impl futures_io::AsyncRead for &AsyncTcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        AsyncTcpStream::poll_read(&self, cx, buf)
+        retrying(|| AsyncTcpStream::poll_read(&self, cx, buf))
     }
 }
 
@@ -62,7 +67,7 @@ impl futures_io::AsyncWrite for &AsyncTcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        AsyncTcpStream::poll_write(&self, cx, buf)
+        retrying(|| AsyncTcpStream::poll_write(&self, cx, buf))
     }
 
     /// As for `AsyncTcpStream`: nothing to flush.
@@ -73,5 +78,41 @@ impl futures_io::AsyncWrite for &AsyncTcpStream {
     /// As for `AsyncTcpStream`: sends EOF to the peer.
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+    }
+}
+
+/// Calls `op` again for as long as it fails with `Interrupted`. (A signal
+/// that lands during a non-blocking `read` or `write` is rare, but a retry
+/// costs nothing and is what futures-io asks for.)
+fn retrying(mut op: impl FnMut() -> Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
+    loop {
+        match op() {
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interrupted_is_retried_and_other_results_pass_through() {
+        let mut calls = 0;
+        let result = retrying(|| {
+            calls += 1;
+            if calls < 3 {
+                Poll::Ready(Err(io::ErrorKind::Interrupted.into()))
+            } else {
+                Poll::Ready(Ok(7))
+            }
+        });
+        assert!(matches!(result, Poll::Ready(Ok(7))));
+        assert_eq!(calls, 3, "two Interrupted results, then the answer");
+
+        assert!(retrying(|| Poll::Pending).is_pending());
+        let err = retrying(|| Poll::Ready(Err(io::ErrorKind::ConnectionReset.into())));
+        assert!(matches!(err, Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::ConnectionReset));
     }
 }

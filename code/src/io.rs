@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 
 use crate::net::AsyncTcpStream;
 
+// ANCHOR: traits
 /// Something that can be read from without blocking the thread.
 ///
 /// `poll_read` follows the readiness pattern: it returns `Ready` with a
@@ -26,6 +27,7 @@ pub trait AsyncWrite {
     /// Writes some of `buf` and says how many bytes were taken.
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
 }
+// ANCHOR_END: traits
 
 impl AsyncRead for AsyncTcpStream {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
