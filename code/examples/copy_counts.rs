@@ -1,10 +1,12 @@
-//! How the buffer size decides how many reads and writes a copy makes.
+//! How the buffer size bounds how many reads and writes a copy makes: at
+//! least one read per buffer-full, more when a read returns less than the
+//! buffer holds (a socket returns what has arrived so far).
 //! Chapter "copy and throughput".
 //!
 //! `cargo run -p code --example copy_counts`
 //!
-//! A copy between two sockets costs two system calls per buffer-full (a
-//! read and a write). Counting the calls on an in-memory reader and writer
+//! A copy between two sockets costs at least two system calls per
+//! buffer-full (a read and a write). Counting the calls on an in-memory reader and writer
 //! shows the arithmetic without the noise of timing; a real copy over
 //! loopback TCP checks that every byte arrives.
 

@@ -1,6 +1,6 @@
-//! Writes the book's results page (book/copy-results.md, included by the
-//! chapter "copy and throughput") and its chart from one run, so the page
-//! can never show numbers that no run produced.
+//! Writes the book's results page (book/copy-results.md, the appendix that
+//! the chapter "copy and throughput" links to) and its chart from one run,
+//! so the page can never show numbers that no run produced.
 
 use std::path::{Path, PathBuf};
 
