@@ -36,6 +36,11 @@
 //! assert_eq!(&echoed, b"hello");
 //! ```
 
+// The docs a learner builds (`cargo doc -p code`) link to no source pages:
+// `net.rs` and `io.rs` are the answers to exercises 1, 2 and 4, and the
+// exercises ask the learner to write them before reading them.
+#![doc(html_no_source)]
+
 pub mod executor;
 mod interop;
 pub mod io;
