@@ -80,8 +80,11 @@ mod trace_read;
 #[allow(dead_code)]
 mod when_it_breaks;
 
+/// Records a run and returns the player's data for it.
+pub type Record = fn() -> String;
+
 /// Each recording, by the name of its example.
-pub const RECORDINGS: [(&str, fn() -> String); 5] = [
+pub const RECORDINGS: [(&str, Record); 5] = [
     ("trace_read", one_read),
     ("drive_through_async", drive_through),
     ("edge_and_level", edge_and_level),

@@ -39,8 +39,11 @@ mod drive_through_quiz;
 #[allow(dead_code)]
 mod tcp_life_cycle_quiz;
 
+/// Runs a quiz program and returns what it prints.
+type Run = fn() -> String;
+
 /// Each quiz program, by its file in `code/examples`, and what runs it.
-const PROGRAMS: [(&str, fn() -> String); 3] = [
+const PROGRAMS: [(&str, Run); 3] = [
     ("async_read_write_quiz", async_read_write_quiz::run),
     ("drive_through_quiz", drive_through_quiz::run),
     ("tcp_life_cycle_quiz", tcp_life_cycle_quiz::run),
