@@ -83,7 +83,7 @@
       return b;
     };
     const first = button('First step', 'First', 'tp-first');
-    const back = button('Previous step', '◀ Back', 'tp-back');
+    const back = button('Back one step', '◀ Back', 'tp-back');
     const next = button('Next step', 'Next ▶', 'tp-next');
     const last = button('Last step', 'Last', 'tp-last');
     const slider = el('input', 'tp-slider');

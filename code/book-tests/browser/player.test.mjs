@@ -174,7 +174,7 @@ test('the player steps through one read and shows the state at each step', TEST_
   const keys = ['count', 'line', 'acting', 'polling', 'queue', 'asleep', 'tasks', 'slots'];
   assert.deepEqual(pick(await shown(player), keys), expected(data, 1));
   const next = player.getByRole('button', { name: 'Next step' });
-  const back = player.getByRole('button', { name: 'Previous step' });
+  const back = player.getByRole('button', { name: 'Back one step' });
   assert.ok(await back.isDisabled(), 'no step before the first');
   for (let n = 2; n <= 10; n++) await next.click();
 
