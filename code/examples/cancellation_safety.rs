@@ -13,6 +13,7 @@ use std::time::Duration;
 use code::io::{read_exact, write_all};
 use code::net::AsyncTcpStream;
 use code::time::{sleep, timeout};
+use code::trace;
 
 fn main() {
     print!("{}", run());
@@ -36,7 +37,7 @@ pub fn run() -> String {
 
 // ANCHOR: read_exact_cancelled
 /// The peer sends bytes 0..50, pauses, then sends 50..100 and closes.
-async fn read_exact_cancelled() -> io::Result<String> {
+pub async fn read_exact_cancelled() -> io::Result<String> {
     let (ours, peer) = pair()?;
     code::spawn(send_in_two_halves(peer));
 
@@ -123,7 +124,10 @@ async fn send_in_two_halves(peer: AsyncTcpStream) -> io::Result<()> {
     write_all(&mut &peer, &numbers(0..50)).await?;
     sleep(PAUSE).await;
     write_all(&mut &peer, &numbers(50..100)).await?;
-    peer.shutdown(Shutdown::Write)
+    peer.shutdown(Shutdown::Write)?;
+    let from = peer.token().0;
+    trace::emit(|| format!("kernel: end of stream from token {from} arrives at the other end"));
+    Ok(())
 }
 
 fn numbers(range: std::ops::Range<u8>) -> Vec<u8> {

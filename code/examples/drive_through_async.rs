@@ -20,34 +20,38 @@ fn main() {
 }
 
 // ANCHOR: run
-pub fn run() -> String {
-    let (car, window) = connected_pair().expect("loopback connection");
-    let (result, lines) = trace::capture(|| {
-        code::block_on(async {
-            let car = AsyncTcpStream::from_std(car)?;
-            let window = AsyncTcpStream::from_std(window)?;
+/// The car's task reads from token 0; the main task runs errands, then the
+/// kitchen writes the burger from token 1, the other end.
+pub fn drive_through() -> io::Result<()> {
+    let (car, window) = connected_pair()?;
+    code::block_on(async {
+        let car = AsyncTcpStream::from_std(car)?;
+        let window = AsyncTcpStream::from_std(window)?;
 
-            // The car's task: wait at the window without blocking the thread.
-            let pickup = code::spawn(async move {
-                trace::emit(|| "car: one burger, please; call me when it's ready".to_string());
-                let mut burger = [0; 16];
-                let n = car.read(&mut burger).await?;
-                trace::emit(|| format!("car: got {:?}", String::from_utf8_lossy(&burger[..n])));
-                Ok::<_, io::Error>(())
-            });
+        // The car's task: wait at the window without blocking the thread.
+        let pickup = code::spawn(async move {
+            trace::emit(|| "car: one burger, please; call me when it's ready".to_string());
+            let mut burger = [0; 16];
+            let n = car.read(&mut burger).await?;
+            trace::emit(|| format!("car: got {:?}", String::from_utf8_lossy(&burger[..n])));
+            Ok::<_, io::Error>(())
+        });
 
-            // Let the car take its turn first: it goes to the window.
+        // Let the car take its turn first: it goes to the window.
+        code::executor::yield_now().await;
+        // Meanwhile the same thread runs errands, one per turn.
+        for errand in 1..=COOKING_ERRANDS {
+            trace::emit(|| format!("errand {errand}"));
             code::executor::yield_now().await;
-            // Meanwhile the same thread runs errands, one per turn.
-            for errand in 1..=COOKING_ERRANDS {
-                trace::emit(|| format!("errand {errand}"));
-                code::executor::yield_now().await;
-            }
-            trace::emit(|| "kitchen: burger ready".to_string());
-            write_all(&mut &window, b"burger").await?;
-            pickup.await
-        })
-    });
+        }
+        trace::emit(|| "kitchen: burger ready".to_string());
+        write_all(&mut &window, b"burger").await?;
+        pickup.await
+    })
+}
+
+pub fn run() -> String {
+    let (result, lines) = trace::capture(drive_through);
     result.expect("the drive-through failed");
 
     // The story and the car's side of the runtime's trace (the full trace is

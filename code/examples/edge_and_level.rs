@@ -19,35 +19,10 @@ fn main() {
 }
 
 /// Marks where the second part of the trace starts.
-const PART_2: &str = "example: part 2";
+pub const PART_2: &str = "example: part 2";
 
 pub fn run() -> String {
-    let (ours, mut peer) = connected_pair().expect("loopback connection");
-    peer.write_all(&[b'x'; 100]).expect("peer write");
-
-    let (result, lines) = code::trace::capture(|| {
-        code::block_on(async {
-            // ANCHOR: reads
-            let stream = AsyncTcpStream::from_std(ours)?;
-            let mut byte = [0; 1];
-            for _ in 0..100 {
-                let n = stream.read(&mut byte).await?;
-                assert_eq!(n, 1, "the peer's 100 bytes are all there");
-                // Give the reactor a look at the kernel's events before the
-                // next read, as a busy program would.
-                code::executor::yield_now().await;
-            }
-
-            code::trace::emit(|| PART_2.to_string());
-            // The peer sends one more byte, but only after our next read has
-            // found the socket empty: the spawned task runs once this task
-            // returns Pending.
-            code::spawn(async move { peer.write_all(b"!") });
-            let n = stream.read(&mut byte).await?;
-            // ANCHOR_END: reads
-            Ok::<_, io::Error>(byte[..n].to_vec())
-        })
-    });
+    let (result, lines) = code::trace::capture(one_byte_per_read);
     assert_eq!(result.expect("the example's reads failed"), b"!");
 
     let split = lines
@@ -80,6 +55,39 @@ pub fn run() -> String {
         out += &format!("  {line}\n");
     }
     out
+}
+
+/// The peer sends 100 bytes before we start; we read them one byte per read,
+/// then read once more with the socket empty. Returns what that read got.
+pub fn one_byte_per_read() -> io::Result<Vec<u8>> {
+    let (ours, mut peer) = connected_pair()?;
+    peer.write_all(&[b'x'; 100])?;
+    code::trace::emit(|| "kernel: 100 bytes arrive at token 0".to_string());
+    code::block_on(async {
+        // ANCHOR: reads
+        let stream = AsyncTcpStream::from_std(ours)?;
+        let mut byte = [0; 1];
+        for _ in 0..100 {
+            let n = stream.read(&mut byte).await?;
+            assert_eq!(n, 1, "the peer's 100 bytes are all there");
+            // Give the reactor a look at the kernel's events before the
+            // next read, as a busy program would.
+            code::executor::yield_now().await;
+        }
+
+        code::trace::emit(|| PART_2.to_string());
+        // The peer sends one more byte, but only after our next read has
+        // found the socket empty: the spawned task runs once this task
+        // returns Pending.
+        code::spawn(async move {
+            peer.write_all(b"!")?;
+            code::trace::emit(|| "kernel: 1 byte arrives at token 0".to_string());
+            Ok::<_, io::Error>(())
+        });
+        let n = stream.read(&mut byte).await?;
+        // ANCHOR_END: reads
+        Ok(byte[..n].to_vec())
+    })
 }
 
 /// Two ends of one loopback TCP connection.

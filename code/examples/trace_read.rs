@@ -13,25 +13,29 @@ fn main() {
 }
 
 // ANCHOR: run
-pub fn run() -> String {
-    let (a, b) = connected_pair().expect("loopback connection");
-    let (result, lines) = code::trace::capture(|| {
-        code::block_on(async {
-            let reader = AsyncTcpStream::from_std(a)?; // token 0
-            let writer = AsyncTcpStream::from_std(b)?; // token 1
+/// Task 1 reads from token 0; the main future lets it try first, then
+/// writes `hello` from token 1, the other end of the connection.
+pub fn one_read() -> io::Result<String> {
+    let (a, b) = connected_pair()?;
+    code::block_on(async {
+        let reader = AsyncTcpStream::from_std(a)?; // token 0
+        let writer = AsyncTcpStream::from_std(b)?; // token 1
 
-            // Task 1 reads; nothing has been sent yet.
-            let read = code::spawn(async move {
-                let mut buf = [0; 16];
-                let n = reader.read(&mut buf).await?;
-                Ok::<_, io::Error>(String::from_utf8_lossy(&buf[..n]).into_owned())
-            });
-            // Let task 1 try first, then send it something.
-            code::executor::yield_now().await;
-            writer.write(b"hello").await?;
-            read.await
-        })
-    });
+        // Task 1 reads; nothing has been sent yet.
+        let read = code::spawn(async move {
+            let mut buf = [0; 16];
+            let n = reader.read(&mut buf).await?;
+            Ok::<_, io::Error>(String::from_utf8_lossy(&buf[..n]).into_owned())
+        });
+        // Let task 1 try first, then send it something.
+        code::executor::yield_now().await;
+        writer.write(b"hello").await?;
+        read.await
+    })
+}
+
+pub fn run() -> String {
+    let (result, lines) = code::trace::capture(one_read);
     assert_eq!(result.expect("the traced read failed"), "hello");
 
     let mut out = String::new();

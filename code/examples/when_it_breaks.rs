@@ -250,6 +250,65 @@ fn reader_and_writer(one_slot: bool) -> String {
 }
 // ANCHOR_END: one_slot
 
+/// The shared waker slot, recorded for the book's trace player: the reader
+/// and writer tasks of `reader_and_writer` on a `OneSlot` stream, with the
+/// peer's part done one step at a time by the main task, so that every run
+/// is the same. Our send buffer is full from the start, so the writer's first
+/// write waits.
+pub fn one_slot_steps() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    // The peer's reads block this thread: bounded, in case the bytes never come.
+    peer.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    ours.set_nonblocking(true).unwrap();
+    let mut sent = 0;
+    loop {
+        match (&ours).write(&[1; 64 * 1024]) {
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("filling the send buffer: {e}"),
+        }
+    }
+    let stream = Rc::new(OneSlot {
+        stream: AsyncTcpStream::from_std(ours).unwrap(),
+        slot: Arc::default(),
+    });
+    code::block_on(async {
+        let reader = code::spawn({
+            let stream = Rc::clone(&stream);
+            async move {
+                let mut reply = [0; 4];
+                poll_fn(|cx| stream.poll_read(cx, &mut reply))
+                    .await
+                    .unwrap()
+            }
+        });
+        let writer = code::spawn({
+            let stream = Rc::clone(&stream);
+            async move { poll_fn(|cx| stream.poll_write(cx, b"last")).await.unwrap() }
+        });
+        code::executor::yield_now().await; // both tasks try, and park
+        peer.read_exact(&mut vec![0; sent]).unwrap();
+        code::trace::emit(|| {
+            "kernel: the peer has read all we sent: token 0 has room to write again".to_string()
+        });
+        writer.await;
+        peer.read_exact(&mut [0; 4]).unwrap();
+        peer.write_all(b"done").unwrap();
+        code::trace::emit(|| "kernel: 4 bytes arrive at token 0".to_string());
+        match timeout(Duration::from_millis(100), reader).await {
+            Ok(_) => "the reader was woken".to_string(),
+            Err(_) => {
+                let mut reply = [0; 4];
+                let n = stream.stream.read(&mut reply).await.unwrap();
+                format!("the reader was never woken, while {n} bytes sat in its socket")
+            }
+        }
+    })
+}
+
 // ANCHOR: lost_wakeup
 /// What a waker and a sleeping executor share: "was I woken?" and a bell.
 #[derive(Default)]
