@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import {
   DESKTOP, PHONE, THEMES, arrowKeysScroll, axeViolations, diagramContrast, diagramsRendered, measureDiagrams,
-  overflowingBlocks, pages as allPages, search, serveBook, withTheme,
+  overflowingBlocks, pages as allPages, search, serveBook, visibleSectionText, withTheme,
 } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -248,10 +248,10 @@ test('search leads to the prose about each key term', TEST_LIMIT, async () => {
     // mdBook's tokenizer splits at '-': "edge-triggered" is two words.
     const words = term.toLowerCase().split('-');
     const hasTerm = words.every((w) => results[0].toLowerCase().includes(w));
-    // Where the result leads: is the teaser text the reader sees there?
+    // Where the result leads: is the teaser text what the reader sees in that section?
     await first.locator('a').click();
     await page.waitForLoadState('load');
-    const visible = (await page.locator('main').innerText()).replace(/\s+/g, '');
+    const visible = await visibleSectionText(page);
     const shown = visible.includes(teaser.replace(/…$/, ''));
     report[term] = { first: results[0], teaserShownOnPage: shown, next: results.slice(1, 4) };
     if (!hasTerm || !shown) failing.push(term);

@@ -295,3 +295,22 @@ export function overflowingBlocks(page) {
       hint: code.parentElement.classList.contains('scrolls'),
     })));
 }
+
+/**
+ * The text a reader sees in the section a search result leads to (the
+ * page's URL fragment names its heading; mdBook's index splits pages at
+ * h1 to h3), without whitespace. Hidden lines are not displayed, so not in it.
+ */
+export function visibleSectionText(page) {
+  return page.evaluate(() => {
+    const id = decodeURIComponent(location.hash.slice(1));
+    const heading = id && document.getElementById(id);
+    const main = document.querySelector('main');
+    if (!heading) return main.innerText.replace(/\s+/g, '');
+    let text = heading.innerText;
+    for (let el = heading.nextElementSibling; el && !/^H[1-3]$/.test(el.tagName); el = el.nextElementSibling) {
+      text += el.innerText;
+    }
+    return text.replace(/\s+/g, '');
+  });
+}
