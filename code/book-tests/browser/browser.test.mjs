@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import {
   DESKTOP, PHONE, THEMES, arrowKeysScroll, axeViolations, diagramContrast, diagramsRendered, measureDiagrams,
-  overflowingBlocks, pages as allPages, search, serveBook, visibleSectionText, withTheme,
+  overflowingBlocks, pages as allPages, quizMarkContrast, search, serveBook, visibleSectionText, withTheme,
 } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -209,7 +209,7 @@ test(`axe: no serious or critical violation on any page, in light and ${DARK}`, 
   assert.deepEqual(failures, [], `axe violations:\n${failures.join('\n')}`);
 });
 
-test('axe: an answered quiz (right and wrong answers shown) has no serious violation', TEST_LIMIT, async () => {
+test('an answered quiz: no serious axe violation, right/wrong marks at 4.5:1', TEST_LIMIT, async () => {
   const path = pagesWith('quiz-placeholder')[0];
   assert.ok(path, 'no page has a quiz: is mdbook-quiz installed?');
   const failures = [];
@@ -229,6 +229,10 @@ test('axe: an answered quiz (right and wrong answers shown) has no serious viola
     await quiz.locator('.correct, .incorrect').first().waitFor();
     const violations = await axeViolations(page);
     failures.push(...violations.map((v) => `${theme}: ${v.id}: ${v.help}\n      ${v.nodes.slice(0, 3).join('\n      ')}`));
+    // axe does not read ::before text: the right/wrong marks are checked here.
+    const marks = await quizMarkContrast(page);
+    assert.ok(marks.length > 0, 'no right/wrong marks in the answered quiz');
+    failures.push(...marks.filter((m) => m.ratio < 4.5).map((m) => `${theme}: ${m.text} in ${m.colour} is ${m.ratio}:1`));
     await quiz.scrollIntoViewIfNeeded();
     await screenshot(page, `quiz-answered-${theme}`);
     await page.close();
@@ -579,6 +583,22 @@ test('the benchmark chart is legible on a phone and follows the theme', TEST_LIM
     await screenshot(page, `chart-phone-${theme}`);
     await page.close();
   }
+});
+
+test('with JavaScript off, a chapter is still readable', TEST_LIMIT, async () => {
+  const path = pagesWith('class="mermaid"').find((p) => readFileSync(join(bookDir, p), 'utf8').includes('class="boring"'))
+    ?? pagesWith('class="mermaid"')[0];
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: PHONE });
+  const page = await context.newPage();
+  await page.goto(base + path, { waitUntil: 'load' });
+  const text = await page.locator('main').innerText();
+  assert.ok(text.length > 1000, `${path} shows only ${text.length} characters without JavaScript`);
+  // A diagram is its source text, in a box that scrolls rather than spills.
+  const diagram = page.locator('pre.mermaid').first();
+  assert.match(await diagram.innerText(), /sequenceDiagram|flowchart/);
+  assert.equal(await diagram.evaluate((el) => getComputedStyle(el).overflowX), 'auto');
+  await screenshot(page, `no-javascript-${shotName(path)}`);
+  await context.close();
 });
 
 test('screenshots of a few pages for a person to look at', TEST_LIMIT, async () => {

@@ -314,3 +314,31 @@ export function visibleSectionText(page) {
     return text.replace(/\s+/g, '');
   });
 }
+
+/**
+ * The contrast of the "✓ Correct" and "✗ Incorrect" marks of an answered
+ * quiz (CSS ::before content, which axe does not check) against the
+ * background behind them: [{ text, colour, ratio }].
+ */
+export function quizMarkContrast(page) {
+  return page.evaluate(() => {
+    const parse = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const luminance = ([r, g, b]) => {
+      const f = (v) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    return [...document.querySelectorAll('.mdbook-quiz .correct, .mdbook-quiz .incorrect')].map((el) => {
+      const before = getComputedStyle(el, '::before');
+      const fg = parse(before.color).slice(0, 3);
+      const [hi, lo] = [luminance(fg), luminance(background(el))].sort((a, b) => b - a);
+      return { text: before.content, colour: before.color, ratio: Math.round(((hi + 0.05) / (lo + 0.05)) * 100) / 100 };
+    });
+  });
+}
