@@ -10,9 +10,10 @@
 //! - 400 units wide with 14-unit text, so a phone's column (about 350 px)
 //!   shows the smallest text at 12 px or more;
 //! - the chart shows the numbers as the page's tables print them, so that it
-//!   can be drawn again from the page alone ([`Chart::from_page`]): after a
-//!   change to the drawing, `REDRAW_CHART=1 cargo test -p bench chart`
-//!   redraws `book/images/copy-throughput.svg` without running the benchmark.
+//!   can be drawn again from the page alone (`Chart::from_page`, in the
+//!   tests): after a change to the drawing,
+//!   `REDRAW_CHART=1 cargo test -p bench chart` redraws
+//!   `book/images/copy-throughput.svg` without running the benchmark.
 
 use std::fmt::Write;
 
@@ -186,55 +187,6 @@ impl Chart {
         }
     }
 
-    /// The chart of the results page `book/copy-results.md`, from its tables
-    /// and the sizes its prose names.
-    pub fn from_page(page: &str) -> Result<Chart, String> {
-        let reps = between(page, "then ", " times")
-            .and_then(|n| n.parse().ok())
-            .ok_or("no \"then N times\" (the number of runs) on the page")?;
-        let copy_size = between(page, "copy: sender → proxy → sink, ", " per run")
-            .ok_or("no copy size (\"…, 256 MiB per run\") on the page")?;
-        let echo_section = &page[page
-            .find("### echo")
-            .ok_or("no `### echo` section on the page")?..];
-        let message = between(echo_section, "round trips of ", ",")
-            .ok_or("no echo message size (\"round trips of 64 B,\") under `### echo`")?;
-        let connections = between(page, "scale: ", " connections open")
-            .ok_or("no connection count (\"scale: 10,000 connections open\") on the page")?;
-
-        let mut copy_groups: Vec<Group> = Vec::new();
-        for row in table(page, "### copy", "GiB/s, median")? {
-            let label = format!("{} buffer", row.cell(2)?);
-            let bar = copy_bar(row.series()?, row.number()?);
-            push_bar(&mut copy_groups, label, bar);
-        }
-        let mut echo_groups: Vec<Group> = Vec::new();
-        for row in table(page, "### echo", "round trips/s, median")? {
-            let label = format!("{} clients", row.cell(0)?);
-            let bar = echo_bar(row.series()?, row.number()?);
-            push_bar(&mut echo_groups, label, bar);
-        }
-        let mut scale_bars = Vec::new();
-        for row in table(page, "### scale", "per connection")? {
-            scale_bars.push(scale_bar(row.series()?, row.number()?));
-        }
-        for group in &mut copy_groups {
-            group.bars.sort_by_key(|b| b.series);
-        }
-        for group in &mut echo_groups {
-            group.bars.sort_by_key(|b| b.series);
-        }
-        scale_bars.sort_by_key(|b| b.series);
-        Ok(Chart {
-            reps,
-            panels: vec![
-                copy_panel(copy_size, copy_groups),
-                echo_panel(message, echo_groups),
-                scale_panel(connections, scale_bars),
-            ],
-        })
-    }
-
     pub fn render(&self) -> String {
         let mut body = String::new();
         let mut y = 0.0;
@@ -338,99 +290,158 @@ fn draw_panel(out: &mut String, panel: &Panel, top: f64) -> f64 {
     y
 }
 
-/// Adds `bar` to the group named `label`, which is created after the others if new.
-fn push_bar(groups: &mut Vec<Group>, label: String, bar: Bar) {
-    match groups.iter_mut().find(|g| g.label == label) {
-        Some(group) => group.bars.push(bar),
-        None => groups.push(Group {
-            label,
-            bars: vec![bar],
-        }),
-    }
-}
+/// Reading the chart back from the results page: for the tests, which
+/// check that the committed chart shows the committed page's numbers, and
+/// redraw it (`REDRAW_CHART=1 cargo test -p bench chart`).
+#[cfg(test)]
+mod page {
+    use super::*;
 
-/// The text between the first `before` and the next `after`.
-fn between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> {
-    let start = text.find(before)? + before.len();
-    let len = text[start..].find(after)?;
-    Some(&text[start..start + len])
-}
+    impl Chart {
+        /// The chart of the results page `book/copy-results.md`, from its tables
+        /// and the sizes its prose names.
+        pub fn from_page(page: &str) -> Result<Chart, String> {
+            let reps = between(page, "then ", " times")
+                .and_then(|n| n.parse().ok())
+                .ok_or("no \"then N times\" (the number of runs) on the page")?;
+            let copy_size = between(page, "copy: sender → proxy → sink, ", " per run")
+                .ok_or("no copy size (\"…, 256 MiB per run\") on the page")?;
+            let echo_section = &page[page
+                .find("### echo")
+                .ok_or("no `### echo` section on the page")?..];
+            let message = between(echo_section, "round trips of ", ",")
+                .ok_or("no echo message size (\"round trips of 64 B,\") under `### echo`")?;
+            let connections = between(page, "scale: ", " connections open")
+                .ok_or("no connection count (\"scale: 10,000 connections open\") on the page")?;
 
-/// One row of a results table, and the column that holds its number.
-struct Row<'a> {
-    cells: Vec<&'a str>,
-    column: usize,
-}
-
-impl Row<'_> {
-    fn cell(&self, i: usize) -> Result<&str, String> {
-        self.cells
-            .get(i)
-            .copied()
-            .ok_or_else(|| format!("a row has no column {i}: {:?}", self.cells))
-    }
-
-    /// The contender: the first name-like cell (`code`, `std …`, `tokio …`).
-    fn series(&self) -> Result<usize, String> {
-        self.cells
-            .iter()
-            .find_map(|cell| match cell.split_whitespace().next() {
-                Some("code") => Some(0),
-                Some("std") => Some(1),
-                Some("tokio") => Some(2),
-                _ => None,
+            let mut copy_groups: Vec<Group> = Vec::new();
+            for row in table(page, "### copy", "GiB/s, median")? {
+                let label = format!("{} buffer", row.cell(2)?);
+                let bar = copy_bar(row.series()?, row.number()?);
+                push_bar(&mut copy_groups, label, bar);
+            }
+            let mut echo_groups: Vec<Group> = Vec::new();
+            for row in table(page, "### echo", "round trips/s, median")? {
+                let label = format!("{} clients", row.cell(0)?);
+                let bar = echo_bar(row.series()?, row.number()?);
+                push_bar(&mut echo_groups, label, bar);
+            }
+            let mut scale_bars = Vec::new();
+            for row in table(page, "### scale", "per connection")? {
+                scale_bars.push(scale_bar(row.series()?, row.number()?));
+            }
+            for group in &mut copy_groups {
+                group.bars.sort_by_key(|b| b.series);
+            }
+            for group in &mut echo_groups {
+                group.bars.sort_by_key(|b| b.series);
+            }
+            scale_bars.sort_by_key(|b| b.series);
+            Ok(Chart {
+                reps,
+                panels: vec![
+                    copy_panel(copy_size, copy_groups),
+                    echo_panel(message, echo_groups),
+                    scale_panel(connections, scale_bars),
+                ],
             })
-            .ok_or_else(|| format!("a row names no contender: {:?}", self.cells))
+        }
     }
 
-    /// The row's number: the first number of its column, without `,` and unit.
-    fn number(&self) -> Result<f64, String> {
-        let cell = self.cell(self.column)?;
-        let first = cell.split_whitespace().next().unwrap_or("");
-        first
-            .replace(',', "")
-            .parse()
-            .map_err(|_| format!("not a number: {cell:?}"))
+    /// Adds `bar` to the group named `label`, which is created after the others if new.
+    fn push_bar(groups: &mut Vec<Group>, label: String, bar: Bar) {
+        match groups.iter_mut().find(|g| g.label == label) {
+            Some(group) => group.bars.push(bar),
+            None => groups.push(Group {
+                label,
+                bars: vec![bar],
+            }),
+        }
     }
-}
 
-/// The rows of the first table after `heading`, with the column whose header
-/// starts with `column`.
-fn table<'a>(page: &'a str, heading: &str, column: &str) -> Result<Vec<Row<'a>>, String> {
-    let start = page
-        .find(heading)
-        .ok_or_else(|| format!("no `{heading}` section on the page"))?;
-    let mut lines = page[start..]
-        .lines()
-        .skip_while(|l| !l.starts_with('|'))
-        .take_while(|l| l.starts_with('|'));
-    let split = |line: &'a str| -> Vec<&'a str> {
-        line.trim()
-            .trim_matches('|')
-            .split('|')
-            .map(str::trim)
-            .collect()
-    };
-    let header = split(
-        lines
-            .next()
-            .ok_or_else(|| format!("no table under `{heading}`"))?,
-    );
-    let column = header
-        .iter()
-        .position(|h| h.starts_with(column))
-        .ok_or_else(|| format!("the table under `{heading}` has no column `{column}`"))?;
-    let rows: Vec<Row> = lines
-        .skip(1) // |---|---|
-        .map(|line| Row {
-            cells: split(line),
-            column,
-        })
-        .collect();
-    if rows.is_empty() {
-        return Err(format!("the table under `{heading}` has no rows"));
+    /// The text between the first `before` and the next `after`.
+    fn between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> {
+        let start = text.find(before)? + before.len();
+        let len = text[start..].find(after)?;
+        Some(&text[start..start + len])
     }
-    Ok(rows)
+
+    /// One row of a results table, and the column that holds its number.
+    struct Row<'a> {
+        cells: Vec<&'a str>,
+        column: usize,
+    }
+
+    impl Row<'_> {
+        fn cell(&self, i: usize) -> Result<&str, String> {
+            self.cells
+                .get(i)
+                .copied()
+                .ok_or_else(|| format!("a row has no column {i}: {:?}", self.cells))
+        }
+
+        /// The contender: the first name-like cell (`code`, `std …`, `tokio …`).
+        fn series(&self) -> Result<usize, String> {
+            self.cells
+                .iter()
+                .find_map(|cell| match cell.split_whitespace().next() {
+                    Some("code") => Some(0),
+                    Some("std") => Some(1),
+                    Some("tokio") => Some(2),
+                    _ => None,
+                })
+                .ok_or_else(|| format!("a row names no contender: {:?}", self.cells))
+        }
+
+        /// The row's number: the first number of its column, without `,` and unit.
+        fn number(&self) -> Result<f64, String> {
+            let cell = self.cell(self.column)?;
+            let first = cell.split_whitespace().next().unwrap_or("");
+            first
+                .replace(',', "")
+                .parse()
+                .map_err(|_| format!("not a number: {cell:?}"))
+        }
+    }
+
+    /// The rows of the first table after `heading`, with the column whose header
+    /// starts with `column`.
+    fn table<'a>(page: &'a str, heading: &str, column: &str) -> Result<Vec<Row<'a>>, String> {
+        let start = page
+            .find(heading)
+            .ok_or_else(|| format!("no `{heading}` section on the page"))?;
+        let mut lines = page[start..]
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'));
+        let split = |line: &'a str| -> Vec<&'a str> {
+            line.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect()
+        };
+        let header = split(
+            lines
+                .next()
+                .ok_or_else(|| format!("no table under `{heading}`"))?,
+        );
+        let column = header
+            .iter()
+            .position(|h| h.starts_with(column))
+            .ok_or_else(|| format!("the table under `{heading}` has no column `{column}`"))?;
+        let rows: Vec<Row> = lines
+            .skip(1) // |---|---|
+            .map(|line| Row {
+                cells: split(line),
+                column,
+            })
+            .collect();
+        if rows.is_empty() {
+            return Err(format!("the table under `{heading}` has no rows"));
+        }
+        Ok(rows)
+    }
 }
 
 /// Escapes text for SVG.
