@@ -7,9 +7,10 @@
 // Here:
 // - mermaid.min.js (book/mermaid/, from mdbook-mermaid 0.17.1: mermaid
 //   11.6.0) is loaded only by pages that have a diagram;
-// - diagrams keep their natural size (useMaxWidth: false): wider than the
-//   column, they scroll sideways, and the box then takes keyboard focus, has
-//   a name, an edge shadow and a visible hint (theme/additions.css);
+// - mermaid draws at its natural size (useMaxWidth: false); a diagram is
+//   then shrunk to the column only as far as its smallest text stays 13 px,
+//   and what is still wider scrolls sideways: the box then takes keyboard
+//   focus, has a name, an edge shadow and a visible hint (additions.css);
 // - the colours are the page's own (mdBook's --bg, --fg, --quote-bg, …),
 //   so text and lines have the contrast of the theme's text, and the
 //   diagrams are drawn again when the reader picks another theme;
@@ -176,6 +177,12 @@
     let drawing = Promise.resolve();
     const redraw = () => {
         drawing = drawing.then(draw).catch((e) => console.error('mermaid:', e));
+    };
+    // print.html asks to print 100 ms after it has loaded, while the
+    // diagrams may still be drawing: the request waits for them.
+    const print = window.print;
+    window.print = () => {
+        drawing.then(() => print.call(window));
     };
     script.onload = () => {
         redraw();

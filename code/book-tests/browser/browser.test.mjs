@@ -139,7 +139,12 @@ async function screenshot(page, name, fullPage = false) {
 
 /** print.html calls window.print() on load; record the call instead of opening a dialog. */
 const stubPrint = (page) => page.addInitScript(() => {
-  window.print = () => { window.__printRequested = true; };
+  window.print = () => {
+    window.__printRequested = true;
+    // What the printer would get: are the diagrams drawn at this moment?
+    window.__diagramsDrawnAtPrint = [...document.querySelectorAll('pre.mermaid')]
+      .every((pre) => pre.querySelector('svg'));
+  };
 });
 
 /**
@@ -485,8 +490,8 @@ test('the print page renders every chapter, and each quiz on paper', TEST_LIMIT,
   assert.deepEqual(missing, [], 'chapters missing from print.html');
   assert.ok(await page.evaluate(() => window.__printRequested === true),
     'print.html did not open the print dialog');
-  // mdBook prints once the page has loaded; the diagrams are drawn by then.
-  assert.ok(await page.evaluate(() => [...document.querySelectorAll('pre.mermaid')].every((p) => p.querySelector('svg'))),
+  // mdBook asks to print once the page has loaded: the diagrams are drawn by then.
+  assert.ok(await page.evaluate(() => window.__diagramsDrawnAtPrint === true),
     'print.html asked to print before its diagrams were drawn');
   await screenshot(page, 'print');
   // On paper: each quiz's questions where the quiz is, the answers at the end.
