@@ -306,28 +306,25 @@ mod page {
                 .ok_or("no \"then N times\" (the number of runs) on the page")?;
             let copy_size = between(page, "copy: sender → proxy → sink, ", " per run")
                 .ok_or("no copy size (\"…, 256 MiB per run\") on the page")?;
-            let echo_section = &page[page
-                .find("### echo")
-                .ok_or("no `### echo` section on the page")?..];
-            let message = between(echo_section, "round trips of ", ",")
-                .ok_or("no echo message size (\"round trips of 64 B,\") under `### echo`")?;
+            let message = between(section(page, "echo")?, "round trips of ", ",")
+                .ok_or("no echo message size (\"round trips of 64 B,\") under `echo`")?;
             let connections = between(page, "scale: ", " connections open")
                 .ok_or("no connection count (\"scale: 10,000 connections open\") on the page")?;
 
             let mut copy_groups: Vec<Group> = Vec::new();
-            for row in table(page, "### copy", "GiB/s, median")? {
+            for row in table(page, "copy", "GiB/s, median")? {
                 let label = format!("{} buffer", row.cell(2)?);
                 let bar = copy_bar(row.series()?, row.number()?);
                 push_bar(&mut copy_groups, label, bar);
             }
             let mut echo_groups: Vec<Group> = Vec::new();
-            for row in table(page, "### echo", "round trips/s, median")? {
+            for row in table(page, "echo", "round trips/s, median")? {
                 let label = format!("{} clients", row.cell(0)?);
                 let bar = echo_bar(row.series()?, row.number()?);
                 push_bar(&mut echo_groups, label, bar);
             }
             let mut scale_bars = Vec::new();
-            for row in table(page, "### scale", "per connection")? {
+            for row in table(page, "scale", "per connection")? {
                 scale_bars.push(scale_bar(row.series()?, row.number()?));
             }
             for group in &mut copy_groups {
@@ -404,13 +401,22 @@ mod page {
         }
     }
 
-    /// The rows of the first table after `heading`, with the column whose header
-    /// starts with `column`.
+    /// The page from its heading `name` on (a Markdown heading of any level).
+    fn section<'a>(page: &'a str, name: &str) -> Result<&'a str, String> {
+        let mut at = 0;
+        for line in page.split_inclusive('\n') {
+            if line.starts_with('#') && line.trim_start_matches('#').trim() == name {
+                return Ok(&page[at..]);
+            }
+            at += line.len();
+        }
+        Err(format!("no `{name}` section on the page"))
+    }
+
+    /// The rows of the first table in the section `heading`, with the column
+    /// whose header starts with `column`.
     fn table<'a>(page: &'a str, heading: &str, column: &str) -> Result<Vec<Row<'a>>, String> {
-        let start = page
-            .find(heading)
-            .ok_or_else(|| format!("no `{heading}` section on the page"))?;
-        let mut lines = page[start..]
+        let mut lines = section(page, heading)?
             .lines()
             .skip_while(|l| !l.starts_with('|'))
             .take_while(|l| l.starts_with('|'));
@@ -485,7 +491,7 @@ mod tests {
     fn a_run_and_its_tables_draw_the_same_chart() {
         let (config, copy, echo, scale) = fake_run();
         let page = format!(
-            "then {} times\n\n### copy\n\n{}\n\n{}\n### echo\n\n{}\n\n{}\n### scale\n\n{}\n\n{}",
+            "then {} times\n\n## copy\n\n{}\n\n{}\n## echo\n\n{}\n\n{}\n## scale\n\n{}\n\n{}",
             config.reps,
             report::copy_title(&config),
             report::copy_table(&copy),
@@ -521,9 +527,9 @@ mod tests {
     #[test]
     fn a_page_without_its_tables_says_what_is_missing() {
         let prose = "then 9 times; copy: sender → proxy → sink, 1 MiB per run\n\
-                     ### echo\nround trips of 64 B, and scale: 10 connections open";
+                     ## echo\nround trips of 64 B, and scale: 10 connections open";
         let err = Chart::from_page(prose).unwrap_err();
-        assert!(err.contains("### copy"), "{err}");
+        assert!(err.contains("`copy` section"), "{err}");
         let err = Chart::from_page("no numbers here").unwrap_err();
         assert!(err.contains("then N times"), "{err}");
     }
