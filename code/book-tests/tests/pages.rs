@@ -111,6 +111,14 @@ const KNOWN_OVER_BUDGET: &[&str] = &[
     "readiness-pattern.md",
     "when-it-breaks.md",
     "where-we-start.md",
+    // On main, merged after this list was made: the two new chapters and the
+    // walkthroughs.
+    "async-read-write.md",
+    "tcp-life-cycle.md",
+    "walkthroughs/exercise-1.md",
+    "walkthroughs/exercise-2.md",
+    "walkthroughs/exercise-3.md",
+    "walkthroughs/exercise-4.md",
 ];
 
 /// Each Rust block of `text` as mdBook shows it (includes expanded, comments
@@ -136,7 +144,12 @@ fn hidden_lines_stay_few() {
     let mut over = Vec::new();
     let mut within = Vec::new();
     for page in prepare::markdown_files(&book) {
-        let name = page.strip_prefix(&book).unwrap().display().to_string();
+        // `/` on every system, as in KNOWN_OVER_BUDGET.
+        let name = page
+            .strip_prefix(&book)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let text = fs::read_to_string(&page).unwrap();
         let blocks = hidden_lines_per_block(&text, page.parent().unwrap(), &page);
         let worst: Vec<String> = blocks
