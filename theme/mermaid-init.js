@@ -151,6 +151,8 @@
     let drawnTheme = null;
 
     async function draw() {
+        // mermaid measures its labels: with the book's font, once it is loaded.
+        await document.fonts.ready;
         const theme = currentTheme();
         if (theme === drawnTheme) return;
         drawnTheme = theme;
@@ -158,8 +160,6 @@
             pre.removeAttribute('data-processed');
             pre.innerHTML = sources.get(pre);
         }
-        // mermaid measures its labels: with the book's font, once it is loaded.
-        await document.fonts.ready;
         window.mermaid.initialize(config(theme));
         await window.mermaid.run({ nodes: blocks });
         for (const pre of blocks) {
@@ -185,6 +185,9 @@
         drawing.then(() => print.call(window));
     };
     script.onload = () => {
+        // At once: mermaid would otherwise draw every diagram by itself, in
+        // its own colours, when the page's load event comes.
+        window.mermaid.initialize({ startOnLoad: false });
         redraw();
         // mdBook changes the theme by swapping a class on <html>.
         new MutationObserver(redraw)

@@ -71,6 +71,8 @@ const KNOWN_FAILURES = {
     'cancellation-safety.html', 'copy-and-throughput.html', 'drive-through.html',
     'echo-server.html', 'edge-and-level.html', 'following-the-data.html',
     'readiness-pattern.html', 'when-it-breaks.html', 'where-we-start.html',
+    // On main, merged after this list was made.
+    'tcp-life-cycle.html',
   ],
 };
 
@@ -148,6 +150,22 @@ const stubPrint = (page) => page.addInitScript(() => {
 });
 
 /**
+ * Answers every question of a started quiz and submits each: the first
+ * choice of a multiple-choice question, a made-up text for the others.
+ */
+async function answerQuiz(quiz) {
+  for (let question = 1; question <= 30; question++) {
+    const choice = quiz.locator('.response input[type=radio]').first();
+    const text = quiz.locator('.response input[type=text], .response textarea');
+    if (!(await choice.count()) && !(await text.count())) break;
+    if (await choice.count()) await choice.check();
+    // A short answer, or the output of a program that "DOES compile".
+    for (const field of await text.all()) await field.fill('an answer');
+    await quiz.locator('input[type=submit]').click();
+  }
+}
+
+/**
  * Compares what failed with the known failures: returns the unexpected
  * ones, and logs the known ones that pass now (to be taken off the list).
  */
@@ -223,12 +241,7 @@ test('an answered quiz: no serious axe violation, right/wrong marks at 4.5:1', T
     const quiz = page.locator('.mdbook-quiz').first();
     await quiz.locator('button.start').click();
     // The first choice each time: some right, most likely some wrong.
-    for (let question = 1; question <= 20; question++) {
-      const choice = quiz.locator('input[type=radio]').first();
-      if (!(await choice.count())) break;
-      await choice.check();
-      await quiz.locator('input[type=submit]').click();
-    }
+    await answerQuiz(quiz);
     const giveUp = quiz.getByText('see the correct answers');
     if (await giveUp.count()) await giveUp.first().click();
     await quiz.locator('.correct, .incorrect').first().waitFor();
@@ -453,13 +466,7 @@ test('a quiz answers a click', TEST_LIMIT, async () => {
   const quiz = page.locator('.mdbook-quiz').first();
   await quiz.locator('button.start').click();
   await assert.doesNotReject(quiz.locator('.counter', { hasText: 'Question 1' }).waitFor());
-  // Answer every question (the first choice each time) and submit.
-  for (let question = 1; question <= 20; question++) {
-    const choice = quiz.locator('input[type=radio]').first();
-    if (!(await choice.count())) break;
-    await choice.check();
-    await quiz.locator('input[type=submit]').click();
-  }
+  await answerQuiz(quiz);
   // The quiz ends with the reader's score and each answer explained.
   const text = await quiz.innerText();
   assert.match(text, /answered \d+\/\d+ questions? correctly/i, `no score after answering:\n${text}`);
@@ -496,23 +503,31 @@ test('the print page renders every chapter, and each quiz on paper', TEST_LIMIT,
   await screenshot(page, 'print');
   // On paper: each quiz's questions where the quiz is, the answers at the end.
   await page.emulateMedia({ media: 'print' });
-  const quizzes = await page.$$eval('.quiz-placeholder', (ps) => ps.map((p) =>
-    JSON.parse(p.dataset.quizQuestions).questions.length));
+  const data = await page.$$eval('.quiz-placeholder', (ps) => ps.map((p) =>
+    JSON.parse(p.dataset.quizQuestions).questions.map((q) => q.type)));
+  const quizzes = data.map((types) => types.length);
+  const multipleChoice = data.flat().filter((t) => t === 'MultipleChoice').length;
   assert.ok(quizzes.length > 0, 'print.html has no quiz');
   const printed = await page.$$eval('.quiz-print', (qs) => qs.map((q) => ({
-    visible: q.offsetParent !== null || getComputedStyle(q).display !== 'none',
+    visible: getComputedStyle(q).display !== 'none',
     questions: q.querySelectorAll('ol.questions > li').length,
-    choices: q.querySelectorAll('ol.choices > li').length,
+    // A question prints its choices, a line for a short answer, or a program to trace.
+    unanswerable: [...q.querySelectorAll('ol.questions > li')].filter((li) =>
+      li.querySelectorAll('ol.choices > li').length < 2 && !/Answer: _/.test(li.innerText)
+        && !li.querySelector('pre')).length,
   })));
   assert.deepEqual(printed.map((p) => p.questions), quizzes, 'each quiz prints all its questions');
-  assert.ok(printed.every((p) => p.visible && p.choices >= 2 * p.questions), 'printed questions without their choices');
+  assert.ok(printed.every((p) => p.visible), 'a printed quiz is hidden on paper');
+  assert.equal(printed.reduce((n, p) => n + p.unanswerable, 0), 0, 'printed questions without their choices');
   const answers = await page.locator('.quiz-answers');
   assert.ok(await answers.isVisible(), 'no answers section on paper');
   const answerCount = await answers.locator('ol > li').count();
   assert.equal(answerCount, quizzes.reduce((a, b) => a + b, 0), 'an answer for each question');
   assert.ok(!(await page.locator('.mdbook-quiz').first().isVisible()), 'the interactive quiz prints too');
-  const lastAnswer = await answers.locator('ol > li').last().innerText();
-  assert.match(lastAnswer, /^[A-Z]: \S/, `an answer names its choice: ${lastAnswer}`);
+  // A multiple-choice answer names its choice, then says why.
+  const lettered = await answers.locator('ol > li').evaluateAll((lis) =>
+    lis.filter((li) => /^[A-Z]: \S/.test(li.innerText) && li.querySelectorAll('p').length >= 2).length);
+  assert.equal(lettered, multipleChoice, 'each multiple-choice answer names its letter and has its explanation');
   await answers.evaluate((el) => el.scrollIntoView());
   await screenshot(page, 'print-quiz-answers');
   assert.deepEqual(problems, []);
