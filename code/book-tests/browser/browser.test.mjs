@@ -39,8 +39,14 @@ const chromiumArgs = [
 /** No check may hang CI: each test fails after this long. */
 const TEST_LIMIT = { timeout: 240_000 };
 
-/** One page load is slow only if something is wrong; say so quickly. */
+/** One step on a page is slow only if something is wrong; say so quickly. */
 const PAGE_TIMEOUT_MS = 15_000;
+
+/**
+ * Loading a page: print.html holds the whole book, and the axe check loads
+ * two pages at a time; on a busy two-core machine that took over 15 s.
+ */
+const LOAD_TIMEOUT_MS = 60_000;
 
 /** The smallest text a diagram may show, in CSS pixels, at a phone's width. */
 const MIN_DIAGRAM_TEXT_PX = 11;
@@ -114,6 +120,7 @@ after(async () => {
 async function open(path, { beforeLoad, theme, viewport = DESKTOP, at = base } = {}) {
   const page = await browser.newPage({ viewport });
   page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+  page.setDefaultNavigationTimeout(LOAD_TIMEOUT_MS);
   const problems = [];
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
