@@ -10,7 +10,7 @@
 //! A recording is a [`Trace`] (`code::trace::record`), turned into *steps*:
 //! one per line of the trace (the lines the book prints), each with one
 //! sentence saying what the line means and the state of the runtime once it
-//! happened. The player in the book (`book/player/trace-player.js`) only
+//! happened. The player in the book (`theme/trace-player.js`) only
 //! draws them; every rule about what a line does to the state is here.
 //!
 //! The state is rebuilt from the events alone, as the module docs of

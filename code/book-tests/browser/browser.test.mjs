@@ -1,19 +1,27 @@
 // The book as readers see it: the built book (target/book, from `mdbook build`)
-// served over HTTP on 127.0.0.1 and driven in Debian's headless Chromium.
+// served over HTTP on 127.0.0.1 and driven in Debian's headless Chromium, at a
+// laptop's width and a phone's, in mdBook's five themes, with axe-core.
 //
 //   BOOK_DIR         the built book (default: <repo>/target/book)
-//   SCREENSHOTS_DIR  where the screenshots go (default: <repo>/target/screenshots)
+//   SCREENSHOTS_DIR  where the screenshots and reports go (default: <repo>/target/screenshots)
 //   CHROMIUM         the browser (default: /usr/bin/chromium)
 //
-// Run with `bash code/book-tests/browser/run` from anywhere.
+// Run with `bash code/book-tests/browser/run` from anywhere. Besides the
+// screenshots, SCREENSHOTS_DIR gets axe.json (serious and critical axe
+// violations per page and theme) and search.json (the first results for the
+// book's key terms).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import {
+  DESKTOP, PHONE, THEMES, arrowKeysScroll, axeViolations, diagramContrast, diagramsRendered, measureDiagrams,
+  overflowingBlocks, pages as allPages, quizMarkContrast, search, serveBook, visibleSectionText, withTheme,
+} from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = resolve(here, '../../..');
@@ -29,25 +37,55 @@ const chromiumArgs = [
 ];
 
 /** No check may hang CI: each test fails after this long. */
-const TEST_LIMIT = { timeout: 180_000 };
+const TEST_LIMIT = { timeout: 240_000 };
 
-/** One page load is slow only if something is wrong; say so quickly. */
+/** One step on a page is slow only if something is wrong; say so quickly. */
 const PAGE_TIMEOUT_MS = 15_000;
 
-const types = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json',
-  '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf', '.txt': 'text/plain',
+/**
+ * Loading a page: print.html holds the whole book, and the axe check loads
+ * two pages at a time; on a busy two-core machine that took over 15 s.
+ */
+const LOAD_TIMEOUT_MS = 60_000;
+
+/** The smallest text a diagram may show, in CSS pixels, at a phone's width. */
+const MIN_DIAGRAM_TEXT_PX = 11;
+
+/** The dark theme that every page is checked in, besides light. */
+const DARK = 'navy';
+
+/**
+ * The words a reader is most likely to search for. For each, the first
+ * result must be a section whose visible text has the word: prose or code
+ * the page shows, not lines hidden behind the eye button.
+ */
+const KEY_TERMS = ['WouldBlock', 'waker', 'poll_read', 'edge-triggered', 'cancellation'];
+
+/**
+ * Checks that depend on the chapters' text, which is being rewritten: these
+ * are measured and reported by the tests below, and not yet enforced. Each
+ * entry is a known failure; take it out when the chapter is fixed (the test
+ * says when one starts to pass). A failure not listed here fails the test.
+ */
+const KNOWN_FAILURES = {
+  // The first result for these terms is a section whose teaser comes from
+  // hidden lines (whole source files included as `# ` lines).
+  search: ['waker'],
+  // Pages whose diagrams have no text alternative yet (mermaid's `accTitle:`
+  // and `accDescr:`, which become the SVG's <title> and <desc>).
+  diagramTextAlternatives: [
+    'cancellation-safety.html', 'copy-and-throughput.html', 'drive-through.html',
+    'echo-server.html', 'edge-and-level.html', 'following-the-data.html',
+    'readiness-pattern.html', 'when-it-breaks.html', 'where-we-start.html',
+    // On main, merged after this list was made.
+    'tcp-life-cycle.html',
+  ],
 };
 
-/** Every .html file of the built book, relative with `/`. */
-function pages(dir = bookDir) {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return pages(path);
-    return name.endsWith('.html') ? [relative(bookDir, path).split(sep).join('/')] : [];
-  }).sort();
-}
+const pages = () => allPages(bookDir);
+const contentPages = () => pages().filter((p) => !['print.html', 'toc.html', '404.html'].includes(p));
+const pagesWith = (marker) => contentPages().filter((p) => readFileSync(join(bookDir, p), 'utf8').includes(marker));
+const shotName = (path) => path.replace(/\.html$/, '').replace(/\W+/g, '-');
 
 let server;
 let base;
@@ -65,21 +103,8 @@ before(async () => {
   }
   // A static server, as a reader's web host would be (file:// hides some
   // errors, such as a script fetched by a path that only works locally).
-  server = createServer((request, response) => {
-    const url = new URL(request.url, 'http://book');
-    let path = resolve(bookDir, '.' + decodeURIComponent(url.pathname));
-    if (path.startsWith(bookDir) && existsSync(path) && statSync(path).isDirectory()) {
-      path = join(path, 'index.html');
-    }
-    if (!path.startsWith(bookDir) || !existsSync(path)) {
-      response.writeHead(404).end('not found');
-      return;
-    }
-    response.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
-    response.end(readFileSync(path));
-  });
-  await new Promise((ready) => server.listen(0, '127.0.0.1', ready));
-  base = `http://127.0.0.1:${server.address().port}/`;
+  server = await serveBook(bookDir);
+  base = server.base;
   browser = await chromium.launch({ executablePath, args: chromiumArgs, timeout: 30_000 });
 }, { timeout: 60_000 });
 
@@ -88,10 +113,14 @@ after(async () => {
   server?.close();
 });
 
-/** A fresh page that records every problem a reader's console would show. */
-async function open(path, { beforeLoad } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+/**
+ * A fresh page that records every problem a reader's console would show,
+ * in `theme` (mdBook's default if none) and at `viewport`.
+ */
+async function open(path, { beforeLoad, theme, viewport = DESKTOP, at = base } = {}) {
+  const page = await browser.newPage({ viewport });
   page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+  page.setDefaultNavigationTimeout(LOAD_TIMEOUT_MS);
   const problems = [];
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
@@ -107,8 +136,9 @@ async function open(path, { beforeLoad } = {}) {
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
   });
+  if (theme) await withTheme(theme)(page);
   if (beforeLoad) await beforeLoad(page);
-  await page.goto(base + path, { waitUntil: 'load' });
+  await page.goto(at + path, { waitUntil: 'load' });
   return { page, problems };
 }
 
@@ -118,8 +148,43 @@ async function screenshot(page, name, fullPage = false) {
 
 /** print.html calls window.print() on load; record the call instead of opening a dialog. */
 const stubPrint = (page) => page.addInitScript(() => {
-  window.print = () => { window.__printRequested = true; };
+  window.print = () => {
+    window.__printRequested = true;
+    // What the printer would get: are the diagrams drawn at this moment?
+    window.__diagramsDrawnAtPrint = [...document.querySelectorAll('pre.mermaid')]
+      .every((pre) => pre.querySelector('svg'));
+  };
 });
+
+/**
+ * Answers every question of a started quiz and submits each: the first
+ * choice of a multiple-choice question (a radio button, or a checkbox when
+ * several answers are right), a made-up text for the others.
+ */
+async function answerQuiz(quiz) {
+  for (let question = 1; question <= 30; question++) {
+    const choice = quiz.locator('.response input[type=radio], .response input[type=checkbox]').first();
+    const text = quiz.locator('.response input[type=text], .response textarea');
+    if (!(await choice.count()) && !(await text.count())) break;
+    if (await choice.count()) await choice.check();
+    // A short answer, or the output of a program that "DOES compile".
+    for (const field of await text.all()) await field.fill('an answer');
+    await quiz.locator('input[type=submit]').click();
+  }
+}
+
+/**
+ * Compares what failed with the known failures: returns the unexpected
+ * ones, and logs the known ones that pass now (to be taken off the list).
+ */
+function unexpected(kind, failing) {
+  const known = KNOWN_FAILURES[kind];
+  const fixed = known.filter((k) => !failing.includes(k));
+  if (fixed.length) console.log(`# ${kind}: known failures that pass now (take them off KNOWN_FAILURES): ${fixed.join(', ')}`);
+  const still = known.filter((k) => failing.includes(k));
+  if (still.length) console.log(`# ${kind}: known failures, not yet enforced: ${still.join(', ')}`);
+  return failing.filter((f) => !known.includes(f));
+}
 
 test('every page loads without console errors', TEST_LIMIT, async () => {
   const all = pages();
@@ -128,6 +193,7 @@ test('every page loads without console errors', TEST_LIMIT, async () => {
   for (const path of all) {
     const { page, problems } = await open(path, { beforeLoad: stubPrint });
     // Diagrams and quizzes render after load; give their scripts a moment.
+    await diagramsRendered(page);
     await page.waitForTimeout(200);
     const brokenImages = await page.$$eval('img', (images) =>
       images.filter((img) => !(img.complete && img.naturalWidth > 0)).map((img) => img.src));
@@ -138,80 +204,277 @@ test('every page loads without console errors', TEST_LIMIT, async () => {
   assert.deepEqual(failures, [], `pages with errors:\n${failures.join('\n')}`);
 });
 
-test('search finds "WouldBlock"', TEST_LIMIT, async () => {
-  const { page, problems } = await open('index.html');
-  await page.click('#mdbook-search-toggle');
-  // Typed key by key: mdBook searches on key-up, as a reader types.
-  await page.locator('#mdbook-searchbar').pressSequentially('WouldBlock');
-  const results = page.locator('#mdbook-searchresults li');
-  await results.first().waitFor({ state: 'visible' });
-  const count = await results.count();
-  assert.ok(count >= 3, `search for WouldBlock found only ${count} results`);
-  const first = await results.first().innerText();
-  assert.match(first, /wouldblock/i, `the first result does not mention WouldBlock: ${first}`);
+// axe reads every element of every page: the slowest check, given more time.
+test(`axe: no serious or critical violation on any page, in light and ${DARK}`, { timeout: 600_000 }, async () => {
+  const report = {};
+  const failures = [];
+  // Every page in light and one dark theme; a few pages (prose, code,
+  // quiz, chart, diagrams) in the three other themes.
+  const sample = ['readiness-pattern.html', 'async-tcp-stream.html', 'copy-and-throughput.html',
+    'exercises/exercise-1.html'];
+  const runs = [
+    ...pages().flatMap((path) => ['light', DARK].map((theme) => [path, theme])),
+    ...sample.flatMap((path) => THEMES.filter((t) => t !== 'light' && t !== DARK).map((theme) => [path, theme])),
+  ];
+  // Two pages at a time (the machine has two cores or more).
+  const queue = [...runs];
+  const worker = async () => {
+    for (let run = queue.shift(); run; run = queue.shift()) {
+      const [path, theme] = run;
+      const { page } = await open(path, { theme, beforeLoad: stubPrint });
+      await diagramsRendered(page);
+      const violations = await axeViolations(page);
+      report[path] ??= {};
+      report[path][theme] = violations;
+      for (const v of violations) {
+        failures.push(`${path} (${theme}): ${v.id} (${v.impact}, ${v.nodes.length}×): ${v.help}\n      ${v.nodes.slice(0, 3).join('\n      ')}`);
+      }
+      await page.close();
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  writeFileSync(join(shotsDir, 'axe.json'), JSON.stringify(report, null, 1));
+  const counts = Object.entries(report).sort(([a], [b]) => a.localeCompare(b)).map(([path, byTheme]) =>
+    `${path}: ${Object.entries(byTheme).map(([t, v]) => `${t} ${v.reduce((n, x) => n + x.nodes.length, 0)}`).join(', ')}`);
+  console.log(`# axe serious+critical nodes per page:\n# ${counts.join('\n# ')}`);
+  assert.deepEqual(failures, [], `axe violations:\n${failures.join('\n')}`);
+});
+
+test('an answered quiz: no serious axe violation, right/wrong marks at 4.5:1', TEST_LIMIT, async () => {
+  const path = pagesWith('quiz-placeholder')[0];
+  assert.ok(path, 'no page has a quiz: is mdbook-quiz installed?');
+  const failures = [];
+  for (const theme of ['light', DARK]) {
+    const { page } = await open(path, { theme });
+    const quiz = page.locator('.mdbook-quiz').first();
+    await quiz.locator('button.start').click();
+    // The first choice each time: some right, most likely some wrong.
+    await answerQuiz(quiz);
+    const giveUp = quiz.getByText('see the correct answers');
+    if (await giveUp.count()) await giveUp.first().click();
+    await quiz.locator('.correct, .incorrect').first().waitFor();
+    const violations = await axeViolations(page);
+    failures.push(...violations.map((v) => `${theme}: ${v.id}: ${v.help}\n      ${v.nodes.slice(0, 3).join('\n      ')}`));
+    // axe does not read ::before text: the right/wrong marks are checked here.
+    const marks = await quizMarkContrast(page);
+    assert.ok(marks.length > 0, 'no right/wrong marks in the answered quiz');
+    failures.push(...marks.filter((m) => m.ratio < 4.5).map((m) => `${theme}: ${m.text} in ${m.colour} is ${m.ratio}:1`));
+    await quiz.scrollIntoViewIfNeeded();
+    await screenshot(page, `quiz-answered-${theme}`);
+    await page.close();
+  }
+  assert.deepEqual(failures, [], `axe violations in the answered quiz:\n${failures.join('\n')}`);
+});
+
+test('search leads to the prose about each key term', TEST_LIMIT, async () => {
+  const report = {};
+  const failing = [];
+  for (const term of KEY_TERMS) {
+    const { page, problems } = await open('index.html');
+    const results = await search(page, term);
+    assert.ok(results.length >= 3, `search for ${term} found only ${results.length} results`);
+    const first = page.locator('#mdbook-searchresults li').first();
+    const teaser = (await first.locator('.teaser').innerText()).replace(/\s+/g, '');
+    // mdBook's tokenizer splits at '-': "edge-triggered" is two words.
+    const words = term.toLowerCase().split('-');
+    const hasTerm = words.every((w) => results[0].toLowerCase().includes(w));
+    // Where the result leads: is the teaser text what the reader sees in that section?
+    await first.locator('a').click();
+    await page.waitForLoadState('load');
+    const visible = await visibleSectionText(page);
+    const shown = visible.includes(teaser.replace(/…$/, ''));
+    report[term] = { first: results[0], teaserShownOnPage: shown, next: results.slice(1, 4) };
+    if (!hasTerm || !shown) failing.push(term);
+    if (term === 'WouldBlock') {
+      // A result is a link that takes the reader to the page, the word marked.
+      assert.match(page.url(), /highlight=WouldBlock/);
+      await page.locator('main mark').first().waitFor({ state: 'attached' });
+    }
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+  writeFileSync(join(shotsDir, 'search.json'), JSON.stringify(report, null, 1));
+  for (const [term, r] of Object.entries(report)) {
+    console.log(`# search ${term}: ${r.teaserShownOnPage ? 'visible' : 'HIDDEN LINES'}: ${r.first.slice(0, 140)}`);
+  }
+  const { page } = await open('index.html');
+  await search(page, 'WouldBlock');
   await screenshot(page, 'search-wouldblock');
-  // A result is a link that takes the reader to the page, the word marked.
-  await results.first().locator('a').click();
-  await page.waitForLoadState('load');
-  assert.match(page.url(), /highlight=WouldBlock/);
-  // The word is marked on the page (perhaps inside hidden lines, so not
-  // necessarily visible).
-  await page.locator('main mark').first().waitFor({ state: 'attached' });
+  await page.close();
+  const wrong = unexpected('search', failing);
+  assert.deepEqual(wrong, [], `the first result for these terms is not visible text about them: ${
+    wrong.map((t) => `${t}: ${report[t].first.slice(0, 160)}`).join('\n')}`);
+});
+
+test(`diagrams: text at least ${MIN_DIAGRAM_TEXT_PX} px on a phone, wide ones scroll and take focus`, TEST_LIMIT, async () => {
+  const withDiagrams = pagesWith('class="mermaid"');
+  assert.ok(withDiagrams.length > 0, 'no page has a mermaid diagram: is mdbook-mermaid installed?');
+  const failures = [];
+  const missingAlternatives = [];
+  let diagrams = 0;
+  for (const viewport of [PHONE, DESKTOP]) {
+    for (const path of withDiagrams) {
+      const { page, problems } = await open(path, { viewport });
+      await diagramsRendered(page);
+      const measured = await measureDiagrams(page);
+      for (const d of measured) {
+        const where = `${path} diagram ${d.index + 1} at ${viewport.width} px`;
+        if (!d.rendered) { failures.push(`${where}: not drawn (mermaid source left as text?)`); continue; }
+        diagrams += 1;
+        if (d.smallestPx < MIN_DIAGRAM_TEXT_PX) {
+          failures.push(`${where}: text "${d.smallestText}" is ${d.smallestPx} px`);
+        }
+        if (d.overflows && !(d.focusable && d.name)) {
+          failures.push(`${where}: wider than the column (${d.width} > ${d.column} px) but cannot be scrolled by keyboard`);
+        }
+        if (viewport === DESKTOP && !(d.title && d.desc) && !missingAlternatives.includes(path)) {
+          missingAlternatives.push(path);
+        }
+      }
+      if (measured.some((d) => d.overflows)) {
+        // The reader is told, in words, that the box scrolls.
+        const hint = page.locator('pre.mermaid.scrolls + .scroll-hint').first();
+        if (!(await hint.isVisible())) failures.push(`${path} at ${viewport.width} px: a wide diagram has no visible scroll hint`);
+        // And the keyboard scrolls it.
+        const box = page.locator('pre.mermaid.scrolls').first();
+        if (!(await arrowKeysScroll(page, box))) failures.push(`${path}: arrow keys do not scroll a focused wide diagram`);
+        await box.evaluate((el) => { el.scrollLeft = 0; });
+      }
+      if (problems.length) failures.push(`${path}: ${problems.join('; ')}`);
+      const first = page.locator('pre.mermaid').first();
+      await first.evaluate((el) => { el.scrollIntoView(true); window.scrollBy(0, -70); });
+      await screenshot(page, `diagram-${shotName(path)}${viewport === PHONE ? '-phone' : ''}`);
+      await page.close();
+    }
+  }
+  assert.ok(diagrams > 0);
+  assert.deepEqual(failures, [], `diagrams:\n${failures.join('\n')}`);
+  const wrong = unexpected('diagramTextAlternatives', missingAlternatives);
+  assert.deepEqual(wrong, [], `diagrams without accTitle/accDescr (a text alternative): ${wrong.join(', ')}`);
+});
+
+test('diagrams: text and lines have contrast in all five themes, and follow a change of theme', TEST_LIMIT, async () => {
+  const withDiagrams = pagesWith('class="mermaid"');
+  const failures = [];
+  for (const theme of THEMES) {
+    for (const path of withDiagrams) {
+      const { page, problems } = await open(path, { theme });
+      await diagramsRendered(page);
+      for (const f of await diagramContrast(page)) {
+        failures.push(`${theme} ${path} diagram ${f.diagram + 1}: ${f.what} ${f.text ? `"${f.text}" ` : ''}${f.ratio}:1 (needs ${f.needed}:1)`);
+      }
+      if (problems.length) failures.push(`${theme} ${path}: ${problems.join('; ')}`);
+      await page.close();
+    }
+  }
+  // The reader picks another theme: the diagrams are drawn again in its
+  // colours, without reloading the page.
+  const path = withDiagrams[0];
+  const { page, problems } = await open(path, { theme: 'light' });
+  await diagramsRendered(page);
+  await page.evaluate(() => { window.__samePage = true; });
+  const fill = () => page.locator('pre.mermaid svg text, pre.mermaid svg foreignObject span').first()
+    .evaluate((el) => getComputedStyle(el).fill + '|' + getComputedStyle(el).color);
+  const before = await fill();
+  await page.click('#mdbook-theme-toggle');
+  await page.click(`#mdbook-theme-${DARK}`);
+  await diagramsRendered(page, 10_000, DARK);
+  assert.notEqual(await fill(), before, `${path}: the diagram kept its colours after a change to ${DARK}`);
+  assert.equal(await page.evaluate(() => window.__samePage), true, 'changing the theme reloaded the page');
+  for (const f of await diagramContrast(page)) {
+    failures.push(`after switching to ${DARK}, ${path}: ${f.what} ${f.ratio}:1`);
+  }
+  await screenshot(page, `diagram-after-theme-change-${DARK}`);
+  assert.deepEqual(problems, []);
+  await page.close();
+  assert.deepEqual(failures, [], `contrast in diagrams:\n${failures.join('\n')}`);
+});
+
+test('code and output wider than the column show it and scroll by keyboard', TEST_LIMIT, async () => {
+  const failures = [];
+  let wide = 0;
+  for (const viewport of [PHONE, DESKTOP]) {
+    for (const path of contentPages()) {
+      const { page } = await open(path, { viewport });
+      await page.waitForTimeout(100);
+      for (const block of await overflowingBlocks(page)) {
+        wide += 1;
+        if (!block.focusable || !block.name || !block.hint) {
+          failures.push(`${path} at ${viewport.width} px: "${block.text}…" focusable ${block.focusable}, name "${block.name}", edge hint ${block.hint}`);
+        }
+      }
+      await page.close();
+    }
+  }
+  console.log(`# ${wide} code or output blocks wider than the column (phone and laptop widths together)`);
+  // One of them, by keyboard: Tab reaches it and the arrow keys scroll it.
+  const { page } = await open('drive-through.html', { viewport: PHONE });
+  const box = page.locator('pre.scrolls > code').first();
+  if (await box.count()) {
+    assert.ok(await arrowKeysScroll(page, box), 'the arrow keys do not scroll a focused wide code block');
+    await box.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await screenshot(page, 'wide-code-phone');
+  }
+  await page.close();
+  assert.deepEqual(failures, [], `wide blocks:\n${failures.join('\n')}`);
+});
+
+test('keyboard: a skip link first, a real sidebar button, eye button labels', TEST_LIMIT, async () => {
+  const path = pagesWith('class="boring"')[0];
+  assert.ok(path, 'no code block has hidden (`# `) lines');
+  const { page, problems } = await open(path);
+  // The first Tab stop skips the table of contents.
+  await page.keyboard.press('Tab');
+  const firstStop = await page.evaluate(() => document.activeElement?.textContent?.trim());
+  assert.equal(firstStop, 'Skip to the text', 'the first Tab stop is not the skip link');
+  assert.ok(await page.locator('.skip-link').isVisible(), 'the focused skip link is not visible');
+  await page.keyboard.press('Enter');
+  assert.ok(await page.evaluate(() => document.activeElement?.closest('main') !== null),
+    'the skip link did not move the focus to the text');
+  // The sidebar toggle is a button whose aria-expanded follows the sidebar.
+  const toggle = page.locator('#sidebar-toggle-button');
+  const expanded = await toggle.getAttribute('aria-expanded');
+  await toggle.click();
+  await page.waitForTimeout(400);
+  assert.notEqual(await toggle.getAttribute('aria-expanded'), expanded, 'aria-expanded did not change');
+  await toggle.click();
+  await page.waitForTimeout(400);
+  assert.equal(await toggle.getAttribute('aria-expanded'), expanded);
+  // The eye button, clicked with the mouse on its icon, keeps a real label.
+  const block = page.locator('pre:has(.boring)').first();
+  const hidden = block.locator('.boring').first();
+  await block.scrollIntoViewIfNeeded();
+  assert.equal(await hidden.isVisible(), false, 'hidden lines show before the eye is clicked');
+  await block.hover();
+  // The eye (the other button of the block copies it to the clipboard).
+  const eye = block.locator('.buttons button:not(.clip-button)').first();
+  // A real mouse click on the icon inside the button.
+  const icon = await eye.locator(':scope > *').first().boundingBox();
+  assert.ok(icon, 'the eye button has no icon');
+  await page.mouse.click(icon.x + icon.width / 2, icon.y + icon.height / 2);
+  assert.equal(await hidden.isVisible(), true, 'the eye button did not reveal the hidden lines');
+  assert.equal(await eye.getAttribute('aria-label'), 'Hide lines');
+  await screenshot(page, 'hidden-lines-revealed');
+  await eye.click();
+  assert.equal(await hidden.isVisible(), false, 'the eye button did not hide the lines again');
+  assert.equal(await eye.getAttribute('aria-label'), 'Show hidden lines');
+  // The buttons of a block are reachable by keyboard.
+  await page.mouse.move(0, 0);
+  await eye.focus();
+  assert.ok(await eye.evaluate((el) => document.activeElement === el && getComputedStyle(el.parentElement).opacity === '1'),
+    'a focused eye button is not visible');
   assert.deepEqual(problems, []);
   await page.close();
 });
 
-test('diagrams render with a non-zero size', TEST_LIMIT, async () => {
-  const withDiagrams = pages().filter((path) =>
-    path !== 'print.html' && readFileSync(join(bookDir, path), 'utf8').includes('class="mermaid"'));
-  assert.ok(withDiagrams.length > 0, 'no page has a mermaid diagram: is mdbook-mermaid installed?');
-  let diagrams = 0;
-  for (const path of withDiagrams) {
-    const { page, problems } = await open(path);
-    const blocks = page.locator('pre.mermaid');
-    const count = await blocks.count();
-    for (let i = 0; i < count; i++) {
-      const svg = blocks.nth(i).locator('svg');
-      await svg.waitFor({ state: 'visible' }).catch(() => {});
-      const box = await svg.boundingBox().catch(() => null);
-      assert.ok(box && box.width > 20 && box.height > 20,
-        `diagram ${i + 1} on ${path} did not render (mermaid source left as text?): ${JSON.stringify(box)}`);
-      diagrams += 1;
-    }
-    // mdBook 0.5 wraps each image in a click-to-zoom label with a second,
-    // hidden copy (shown only while zoomed): measure the ones a reader sees.
-    const images = page.locator('main img:not(.img-wrapper > img)');
-    for (let i = 0; i < await images.count(); i++) {
-      const image = images.nth(i);
-      await image.scrollIntoViewIfNeeded();
-      await image.evaluate((img) => img.complete || new Promise((done) => { img.onload = img.onerror = done; }));
-      const box = await image.boundingBox();
-      assert.ok(box && box.width > 0 && box.height > 0, `image ${i + 1} on ${path} has no size`);
-    }
-    assert.deepEqual(problems, [], `errors on ${path}`);
-    // The diagram's top under the menu bar, as a reader scrolls to it.
-    await blocks.first().evaluate((el) => { el.scrollIntoView(true); window.scrollBy(0, -70); });
-    await screenshot(page, `diagram-${path.replace(/\.html$/, '').replace(/\W+/g, '-')}`);
-    await page.close();
-  }
-  assert.ok(diagrams > 0);
-});
-
 test('a quiz answers a click', TEST_LIMIT, async () => {
-  const path = pages().find((p) =>
-    p !== 'print.html' && readFileSync(join(bookDir, p), 'utf8').includes('quiz-placeholder'));
+  const path = pagesWith('quiz-placeholder')[0];
   assert.ok(path, 'no page has a quiz: is mdbook-quiz installed?');
   const { page, problems } = await open(path);
   const quiz = page.locator('.mdbook-quiz').first();
   await quiz.locator('button.start').click();
   await assert.doesNotReject(quiz.locator('.counter', { hasText: 'Question 1' }).waitFor());
-  // Answer every question (the first choice each time) and submit.
-  for (let question = 1; question <= 20; question++) {
-    const choice = quiz.locator('input[type=radio]').first();
-    if (!(await choice.count())) break;
-    await choice.check();
-    await quiz.locator('input[type=submit]').click();
-  }
+  await answerQuiz(quiz);
   // The quiz ends with the reader's score and each answer explained.
   const text = await quiz.innerText();
   assert.match(text, /answered \d+\/\d+ questions? correctly/i, `no score after answering:\n${text}`);
@@ -227,28 +490,9 @@ test('a quiz answers a click', TEST_LIMIT, async () => {
   await page.close();
 });
 
-test('the eye button reveals hidden lines', TEST_LIMIT, async () => {
-  const path = pages().find((p) =>
-    p !== 'print.html' && readFileSync(join(bookDir, p), 'utf8').includes('class="boring"'));
-  assert.ok(path, 'no code block has hidden (`# `) lines');
-  const { page, problems } = await open(path);
-  const block = page.locator('pre:has(.boring)').first();
-  const hidden = block.locator('.boring').first();
-  await block.scrollIntoViewIfNeeded();
-  assert.equal(await hidden.isVisible(), false, 'hidden lines show before the eye is clicked');
-  await block.hover();
-  await block.locator('button[title="Show hidden lines"]').click();
-  assert.equal(await hidden.isVisible(), true, 'the eye button did not reveal the hidden lines');
-  await screenshot(page, 'hidden-lines-revealed');
-  await block.locator('button[title="Hide lines"]').click();
-  assert.equal(await hidden.isVisible(), false, 'the eye button did not hide the lines again');
-  assert.deepEqual(problems, []);
-  await page.close();
-});
-
-test('the print page renders every chapter', TEST_LIMIT, async () => {
+test('the print page renders every chapter, and each quiz on paper', TEST_LIMIT, async () => {
   const { page, problems } = await open('print.html', { beforeLoad: stubPrint });
-  await page.waitForFunction(() => window.__printRequested === true, null, { timeout: 5_000 })
+  await page.waitForFunction(() => window.__printRequested === true, null, { timeout: 15_000 })
     .catch(() => {});
   // Every chapter of the table of contents is on the one page, as a heading.
   const chapters = await page.$$eval('#mdbook-sidebar a[href$=".html"]',
@@ -261,9 +505,128 @@ test('the print page renders every chapter', TEST_LIMIT, async () => {
   assert.deepEqual(missing, [], 'chapters missing from print.html');
   assert.ok(await page.evaluate(() => window.__printRequested === true),
     'print.html did not open the print dialog');
+  // mdBook asks to print once the page has loaded: the diagrams are drawn by then.
+  assert.ok(await page.evaluate(() => window.__diagramsDrawnAtPrint === true),
+    'print.html asked to print before its diagrams were drawn');
   await screenshot(page, 'print');
+  // On paper: each quiz's questions where the quiz is, the answers at the end.
+  await page.emulateMedia({ media: 'print' });
+  const data = await page.$$eval('.quiz-placeholder', (ps) => ps.map((p) =>
+    JSON.parse(p.dataset.quizQuestions).questions.map((q) => q.type)));
+  const quizzes = data.map((types) => types.length);
+  const multipleChoice = data.flat().filter((t) => t === 'MultipleChoice').length;
+  assert.ok(quizzes.length > 0, 'print.html has no quiz');
+  const printed = await page.$$eval('.quiz-print', (qs) => qs.map((q) => ({
+    visible: getComputedStyle(q).display !== 'none',
+    questions: q.querySelectorAll('ol.questions > li').length,
+    // A question prints its choices, a line for a short answer, or a program to trace.
+    unanswerable: [...q.querySelectorAll('ol.questions > li')].filter((li) =>
+      li.querySelectorAll('ol.choices > li').length < 2 && !/Answer: _/.test(li.innerText)
+        && !li.querySelector('pre')).length,
+  })));
+  assert.deepEqual(printed.map((p) => p.questions), quizzes, 'each quiz prints all its questions');
+  assert.ok(printed.every((p) => p.visible), 'a printed quiz is hidden on paper');
+  assert.equal(printed.reduce((n, p) => n + p.unanswerable, 0), 0, 'printed questions without their choices');
+  const answers = await page.locator('.quiz-answers');
+  assert.ok(await answers.isVisible(), 'no answers section on paper');
+  const answerCount = await answers.locator('ol > li').count();
+  assert.equal(answerCount, quizzes.reduce((a, b) => a + b, 0), 'an answer for each question');
+  assert.ok(!(await page.locator('.mdbook-quiz').first().isVisible()), 'the interactive quiz prints too');
+  // A multiple-choice answer names its choice, then says why.
+  const lettered = await answers.locator('ol > li').evaluateAll((lis) =>
+    lis.filter((li) => /^[A-Z]: \S/.test(li.innerText) && li.querySelectorAll('p').length >= 2).length);
+  assert.equal(lettered, multipleChoice, 'each multiple-choice answer names its letter and has its explanation');
+  await answers.evaluate((el) => el.scrollIntoView());
+  await screenshot(page, 'print-quiz-answers');
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test('the book works from a sub-path, and its 404 page too', TEST_LIMIT, async () => {
+  const page404 = readFileSync(join(bookDir, '404.html'), 'utf8');
+  assert.doesNotMatch(page404, /<base href="\/">/, '404.html is tied to the root of the host');
+  const hosted = await serveBook(bookDir, '/courses/lesson-11/');
+  try {
+    for (const path of ['index.html', 'following-the-data.html', 'exercises/exercise-1.html']) {
+      const { page, problems } = await open(path, { at: hosted.base });
+      await diagramsRendered(page);
+      assert.deepEqual(problems, [], `${path} under a sub-path`);
+      await page.close();
+    }
+    // A missing page at the book's top level gets the book's 404 page, styled.
+    const { page, problems } = await open('no-such-chapter.html', { at: hosted.base });
+    const failed = problems.filter((p) => !p.includes('no-such-chapter.html'));
+    assert.deepEqual(failed, [], 'the 404 page could not load its assets');
+    assert.match(await page.locator('main').innerText(), /Document not found/);
+    assert.ok(await page.evaluate(() => getComputedStyle(document.querySelector('.sidebar')).position !== 'static'),
+      'the 404 page has no style');
+    await page.close();
+  } finally {
+    hosted.close();
+  }
+});
+
+test('each asset is shipped once', TEST_LIMIT, async () => {
+  const files = (dir) => readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+  const byContent = new Map();
+  for (const file of files(bookDir)) {
+    if (file.endsWith('.html')) continue;
+    const data = readFileSync(file);
+    if (data.length < 4096) continue;
+    const hash = createHash('sha256').update(data).digest('hex');
+    byContent.set(hash, [...(byContent.get(hash) ?? []), relative(bookDir, file).split(sep).join('/')]);
+  }
+  const twice = [...byContent.values()].filter((paths) => paths.length > 1);
+  assert.deepEqual(twice, [], 'the same file is shipped more than once');
+  // mermaid.min.js (2.6 MB) is loaded only by the pages that draw a diagram.
+  const withoutDiagrams = contentPages().find((p) => !readFileSync(join(bookDir, p), 'utf8').includes('class="mermaid"'));
+  const { page } = await open(withoutDiagrams);
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => performance.getEntriesByType('resource').some((r) => r.name.includes('mermaid.min'))),
+    false, `${withoutDiagrams} loads mermaid.min.js without a diagram to draw`);
+  await page.close();
+});
+
+test('the benchmark chart is legible on a phone and follows the theme', TEST_LIMIT, async () => {
+  const path = pagesWith('copy-throughput.svg')[0];
+  assert.ok(path, 'no page shows the benchmark chart');
+  const svg = readFileSync(join(bookDir, 'images/copy-throughput.svg'), 'utf8');
+  assert.doesNotMatch(svg, /fill="#fff(fff)?"/i, 'the chart paints a white background');
+  const sizes = [...svg.matchAll(/font-size="([\d.]+)"/g)].map((m) => Number(m[1]));
+  const smallest = Math.min(...sizes);
+  for (const theme of ['light', DARK]) {
+    const { page } = await open(path, { viewport: PHONE, theme });
+    const img = page.locator('main img[src$="copy-throughput.svg"]:not(.img-wrapper > img)').first();
+    await img.scrollIntoViewIfNeeded();
+    await img.evaluate((el) => el.complete || new Promise((done) => { el.onload = el.onerror = done; }));
+    const { shown, natural, filter } = await img.evaluate((el) => ({
+      shown: el.getBoundingClientRect().width, natural: el.naturalWidth, filter: getComputedStyle(el).filter,
+    }));
+    const px = smallest * shown / natural;
+    assert.ok(px >= MIN_DIAGRAM_TEXT_PX, `the chart's smallest text is ${px.toFixed(1)} px on a phone`);
+    if (theme === DARK) assert.match(filter, /invert/, 'the chart is not adapted to the dark theme');
+    await screenshot(page, `chart-phone-${theme}`);
+    await page.close();
+  }
+});
+
+test('with JavaScript off, a chapter is still readable', TEST_LIMIT, async () => {
+  const path = pagesWith('class="mermaid"').find((p) => readFileSync(join(bookDir, p), 'utf8').includes('class="boring"'))
+    ?? pagesWith('class="mermaid"')[0];
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: PHONE });
+  const page = await context.newPage();
+  await page.goto(base + path, { waitUntil: 'load' });
+  const text = await page.locator('main').innerText();
+  assert.ok(text.length > 1000, `${path} shows only ${text.length} characters without JavaScript`);
+  // A diagram is its source text, in a box that scrolls rather than spills.
+  const diagram = page.locator('pre.mermaid').first();
+  assert.match(await diagram.innerText(), /sequenceDiagram|flowchart/);
+  assert.equal(await diagram.evaluate((el) => getComputedStyle(el).overflowX), 'auto');
+  await screenshot(page, `no-javascript-${shotName(path)}`);
+  await context.close();
 });
 
 test('screenshots of a few pages for a person to look at', TEST_LIMIT, async () => {
@@ -272,7 +635,7 @@ test('screenshots of a few pages for a person to look at', TEST_LIMIT, async () 
   for (const path of wanted.filter((p) => existsSync(join(bookDir, p)))) {
     const { page } = await open(path);
     await page.waitForTimeout(300);
-    await screenshot(page, `page-${path.replace(/\.html$/, '').replace(/\W+/g, '-')}`);
+    await screenshot(page, `page-${shotName(path)}`);
     await page.close();
   }
   assert.ok(readdirSync(shotsDir).filter((f) => f.endsWith('.png')).length >= 3,

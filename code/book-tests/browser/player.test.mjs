@@ -1,4 +1,4 @@
-// The trace player (book/player/trace-player.js) in the built book, in
+// The trace player (theme/trace-player.js) in the built book, in
 // Debian's headless Chromium: it steps through a recorded run and shows the
 // state the recording says; it works with the keyboard without taking the
 // arrow keys from the rest of the page; it reads well in mdBook's five themes
