@@ -97,12 +97,20 @@ pub fn assert_parked(
         "(polled {polls} times in {waited:?}; the executor waited for events {waits} times \
          and slept {asleep:?})"
     );
+    let why = if asleep >= waited / 2 {
+        // Woken by a timer (or a wake of its own) to look again.
+        "it was woken again and again only to find nothing each time: a wake-up on a timer \
+         costs a poll and a turn of the executor for nothing, and with many such tasks that \
+         adds up to a busy core"
+    } else {
+        "it found nothing each time and kept a core busy doing nothing useful, and the \
+         executor never got to sleep"
+    };
     assert!(
         polls < MOST_POLLS,
         "{what}: busy polling {seen}. A task that parks is polled about twice: once to find \
-         nothing, once when it is woken. This one was polled again and again, found nothing \
-         each time and kept a core busy doing nothing useful, and the executor never got to \
-         sleep. {how} (chapter \"{chapter}\")"
+         nothing, once when it is woken. This one was polled again and again: {why}. {how} \
+         (chapter \"{chapter}\")"
     );
     assert!(
         waits > 0 && asleep >= waited / 2,

@@ -25,8 +25,8 @@ use exercise_2::{read_exact, write_all};
 #[path = "../../mocks.rs"]
 mod mocks;
 use mocks::{
-    Failing, FullWriter, Gate, GatedReader, GatedWriter, TrickleReader, TrickleWriter,
-    Untouchable, watched,
+    Failing, FullWriter, Gate, GatedReader, GatedWriter, TrickleReader, TrickleWriter, Untouchable,
+    watched,
 };
 
 /// Checks of how a task waits, shared by the exercises' tests.

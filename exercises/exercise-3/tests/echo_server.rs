@@ -12,6 +12,10 @@
 #[path = "chat/mod.rs"]
 mod chat;
 
+/// Checks of how a task waits, shared by the exercises' tests.
+#[path = "../../behaviour.rs"]
+mod behaviour;
+
 use std::future::Future;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
@@ -22,6 +26,8 @@ use code::io::{read_exact, write_all};
 use code::net::{AsyncTcpListener, AsyncTcpStream};
 use code::testing::within;
 use exercise_3::{echo, serve};
+
+use behaviour::{WAIT, assert_parked, between, mark, polls_of_tasks};
 
 /// The whole test, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -368,6 +374,87 @@ fn a_client_that_vanishes_does_not_stop_the_server() {
                 assert_still_serving(&server);
             })
         },
+    );
+}
+
+#[test]
+fn an_idle_client_costs_the_server_nothing() {
+    // A server's tasks wait for their clients: while a client says nothing,
+    // its connection's task must be parked in the reactor (polled 0 times),
+    // the accept loop too, and the executor asleep. A server that polls a
+    // socket again and again (or on a timer) burns a core per quiet client.
+    let (_, trace) = within(
+        LIMIT,
+        "the test with a client that paused for 200 ms did not finish",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let (addr, server) = start_server();
+                    let mut client = connect(addr).await;
+                    round_trip(&mut client, b"hello", "the client").await;
+                    mark("idle begins");
+                    code::time::sleep(WAIT).await;
+                    mark("idle ends");
+                    round_trip(
+                        &mut client,
+                        b"still there?",
+                        "the client, after 200 ms of silence",
+                    )
+                    .await;
+                    assert_still_serving(&server);
+                })
+            })
+        },
+    );
+    let idle = between(&trace, "idle begins", "idle ends");
+    assert_parked(
+        &idle,
+        polls_of_tasks(&idle),
+        WAIT,
+        "the echo server's tasks while their one client said nothing for 200 ms",
+        "A connection's task must wait for its client with stream.read(&mut buf).await (and \
+         the accept loop with listener.accept().await), which park the task until the \
+         reactor wakes it: never check a socket again and again, nor on a timer, nor in a \
+         loop with yield_now.",
+        "An async echo server",
+    );
+}
+
+/// The largest `echo` future the test below accepts. Everything `echo`
+/// keeps across an `.await` is stored in its future (and in the task that
+/// runs it): the stream, a few counters, the futures it awaits. Well under
+/// 1 KiB without a buffer; an 8 KiB array makes it more than 8 KiB.
+const MOST_FUTURE_BYTES: usize = 4096;
+
+#[test]
+fn echo_keeps_its_buffer_out_of_its_future() {
+    let size = within(LIMIT, "echo did not finish", || {
+        code::block_on(async {
+            let listener = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let mut client = connect(listener.local_addr().unwrap()).await;
+            let (stream, _) = listener.accept().await.unwrap();
+            let future = echo(stream);
+            let size = std::mem::size_of_val(&future);
+            let echo = code::spawn(future);
+            round_trip(&mut client, b"hello", "the client").await;
+            client.shutdown(Shutdown::Write).unwrap();
+            patiently(
+                "echo did not return after the client closed its side: a read of 0 bytes \
+                 means end of stream",
+                echo,
+            )
+            .await;
+            size
+        })
+    });
+    assert!(
+        size <= MOST_FUTURE_BYTES,
+        "echo's future takes {size} bytes: every local variable that lives across an \
+         .await is stored in the future, and so in every connection's task, for as long as \
+         the connection lasts. An 8 KiB array (let mut buf = [0; 8192]) makes each idle \
+         connection cost 8 KiB more: 80 MB for 10,000 of them. Put the buffer on the heap \
+         (vec![0; 8192]): the future then holds a pointer to it (chapter \"An async echo \
+         server\")"
     );
 }
 
