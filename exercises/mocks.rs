@@ -206,21 +206,25 @@ impl Gate {
         })
     }
 
-    /// Opens the gate after `delay`, on a thread of its own, and wakes the
-    /// waker that waits for it.
+    /// Opens the gate after `delay`, on a thread of its own.
     pub fn open_after(self: &Arc<Gate>, delay: Duration) -> thread::JoinHandle<()> {
         let gate = Arc::clone(self);
         thread::spawn(move || {
             thread::sleep(delay);
-            let waker = {
-                let mut state = gate.state.lock().unwrap();
-                state.0 = true;
-                state.1.take()
-            };
-            if let Some(waker) = waker {
-                waker.wake();
-            }
+            gate.open();
         })
+    }
+
+    /// Opens the gate and wakes the waker that waits for it.
+    pub fn open(&self) {
+        let waker = {
+            let mut state = self.state.lock().unwrap();
+            state.0 = true;
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 
     /// `Ready` if the gate is open; else keeps `cx.waker()` and returns

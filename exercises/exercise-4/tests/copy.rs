@@ -22,7 +22,18 @@ use exercise_4::copy;
 
 #[path = "../../mocks.rs"]
 mod mocks;
-use mocks::{Failing, FullWriter, TrickleReader, TrickleWriter, Untouchable};
+use mocks::{
+    Failing, FullWriter, Gate, GatedReader, GatedWriter, TrickleReader, TrickleWriter, Untouchable,
+    watched,
+};
+
+/// Checks of how a task waits, shared by the exercises' tests.
+#[path = "../../behaviour.rs"]
+mod behaviour;
+use behaviour::{WAIT, assert_parked};
+
+/// The chapter the messages send a learner back to.
+const CHAPTER: &str = "copy and throughput";
 
 const LIMIT: Duration = Duration::from_secs(5);
 
@@ -263,5 +274,130 @@ fn a_writer_that_takes_nothing_is_an_error() {
         result.as_ref().err().map(io::Error::kind),
         Some(io::ErrorKind::WriteZero),
         "copy to a writer that takes nothing should fail with WriteZero, got {result:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// How copy waits. A reader with nothing to give yet, or a writer with no
+// room, returns Pending and keeps the task's waker (a socket leaves it with
+// the reactor); copy must return Pending too and be polled again only when
+// woken. The mocks here become ready 200 ms later, from another thread, and
+// count their polls; a proxy whose peer is silent waits like this for most
+// of its life.
+
+#[test]
+fn copy_sleeps_while_the_reader_is_not_ready() {
+    let ((count, written, polls), trace) = within(
+        LIMIT,
+        "copy did not finish with a reader that became ready after 200 ms: when poll_read \
+         returns Pending, return Pending too; the reader wakes the task",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let gate = Gate::new(CHAPTER);
+                    let mut reader = GatedReader::new(b"late data", &gate);
+                    let mut writer = TrickleWriter::new(100);
+                    let opener = gate.open_after(WAIT);
+                    let count = watched(copy(&mut reader, &mut writer))
+                        .await
+                        .unwrap_or_else(|e| panic!("copy failed: {e}"));
+                    opener.join().unwrap();
+                    (count, writer.written, reader.polls)
+                })
+            })
+        },
+    );
+    assert_eq!(written, b"late data", "copy wrote the wrong bytes");
+    assert_eq!(count, 9, "copy should return the number of bytes it copied");
+    assert_parked(
+        &trace,
+        polls,
+        WAIT,
+        "copy waiting for a reader that had nothing for 200 ms",
+        "When poll_read returns Pending, return Pending too (poll_fn(|cx| \
+         reader.poll_read(cx, &mut buf)).await does): the reader has kept the task's waker \
+         and wakes it when data comes. Do not wake the task yourself, and do not call \
+         poll_read again in a loop.",
+        CHAPTER,
+    );
+}
+
+#[test]
+fn copy_sleeps_while_the_writer_is_not_ready() {
+    let ((count, written, polls), trace) = within(
+        LIMIT,
+        "copy did not finish with a writer that became ready after 200 ms: when poll_write \
+         returns Pending, return Pending too; the writer wakes the task",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let open = Gate::new(CHAPTER);
+                    open.open();
+                    let mut reader = GatedReader::new(b"data for a full writer", &open);
+                    let gate = Gate::new(CHAPTER);
+                    let mut writer = GatedWriter::new(&gate);
+                    let opener = gate.open_after(WAIT);
+                    let count = watched(copy(&mut reader, &mut writer))
+                        .await
+                        .unwrap_or_else(|e| panic!("copy failed: {e}"));
+                    opener.join().unwrap();
+                    (count, writer.written, writer.polls)
+                })
+            })
+        },
+    );
+    assert_eq!(
+        written, b"data for a full writer",
+        "copy wrote the wrong bytes"
+    );
+    assert_eq!(
+        count, 22,
+        "copy should return the number of bytes it copied"
+    );
+    assert_parked(
+        &trace,
+        polls,
+        WAIT,
+        "copy waiting for a writer that had no room for 200 ms",
+        "When poll_write returns Pending, return Pending too (write_all, or poll_fn(|cx| \
+         writer.poll_write(cx, ..)).await, does): the writer has kept the task's waker and \
+         wakes it when it has room. Do not wake the task yourself, and do not call \
+         poll_write again in a loop.",
+        CHAPTER,
+    );
+}
+
+/// The largest `copy` future the test below accepts. Everything `copy`
+/// keeps across an `.await` is stored in its future (and in the task that
+/// runs it): the two references, the count, the futures it awaits: about
+/// 160 bytes with the buffer on the heap (measured), more than 8 KiB with an
+/// 8 KiB array. The bound leaves room for other ways of writing it, and none
+/// for a buffer of 4 KiB or more.
+const MOST_FUTURE_BYTES: usize = 4096;
+
+#[test]
+fn copy_keeps_its_buffer_out_of_its_future() {
+    let (size, count) = within(LIMIT, "copy did not finish", || {
+        code::block_on(async {
+            let mut reader = TrickleReader::new(pattern(1000), 300);
+            let mut writer = TrickleWriter::new(1000);
+            let future = copy(&mut reader, &mut writer);
+            let size = std::mem::size_of_val(&future);
+            let count = future.await.unwrap_or_else(|e| panic!("copy failed: {e}"));
+            (size, count)
+        })
+    });
+    assert_eq!(
+        count, 1000,
+        "copy should return the number of bytes it copied"
+    );
+    assert!(
+        size <= MOST_FUTURE_BYTES,
+        "copy's future takes {size} bytes: every local variable that lives across an .await \
+         is stored in the future, and so in every task that runs a copy, for as long as it \
+         runs. An 8 KiB array (let mut buf = [0; 8192]) makes each proxied connection cost \
+         8 KiB more (twice that once spawn has wrapped it): 80 MB for 10,000 idle ones. Put \
+         the buffer on the heap (vec![0; 8192]): the future then holds a pointer to it \
+         (chapter \"{CHAPTER}\")"
     );
 }
