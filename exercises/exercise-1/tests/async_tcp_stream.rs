@@ -107,10 +107,15 @@ fn pattern(len: usize) -> Vec<u8> {
 
 #[test]
 fn from_std_registers_for_reading_and_writing() {
-    let (_, lines) = within(LIMIT, "from_std did not return", || {
+    let ((before, open, after), lines) = within(LIMIT, "from_std did not return", || {
         code::trace::capture(|| {
+            let reactor = code::reactor();
+            let before = reactor.registered();
             let (client, _server) = connected_pair();
-            drop(wrap(client));
+            let stream = wrap(client);
+            let open = reactor.registered();
+            drop(stream);
+            (before, open, reactor.registered())
         })
     });
     assert!(
@@ -121,6 +126,17 @@ fn from_std_registers_for_reading_and_writing() {
         "from_std must register the socket with code::reactor() for \
          Interest::READABLE | Interest::WRITABLE (a stream registered for reading only can \
          never wake a writer). The reactor saw: {lines:?}"
+    );
+    assert_eq!(
+        open,
+        before + 1,
+        "from_std must register the socket with code::reactor() once"
+    );
+    assert_eq!(
+        after, before,
+        "dropping the stream left its socket registered with the reactor: the stream's Drop \
+         (given in the stub) must deregister it, or every closed connection leaves its slots \
+         behind"
     );
 }
 
@@ -322,6 +338,38 @@ fn a_write_error_is_returned() {
         "{}",
         explain("write()", error)
     );
+}
+
+#[test]
+fn a_read_error_is_returned() {
+    let result = within(
+        LIMIT,
+        "read() did not return after the peer reset the connection: a real error (not \
+         WouldBlock) must be returned as Ready(Err(e)), not waited on (only WouldBlock means \
+         \"not ready yet\")",
+        || {
+            code::block_on(async {
+                let (client, server) = connected_pair();
+                let client = wrap(client);
+                // The peer closes with bytes it never read: then its system
+                // resets the connection (RST) instead of ending it in order,
+                // on Linux, macOS and Windows alike.
+                send_all(&client, b"never read").await;
+                std::thread::sleep(Duration::from_millis(20)); // the bytes arrive
+                drop(server);
+                let mut buf = [0; 16];
+                client.read(&mut buf).await
+            })
+        },
+    );
+    match result {
+        Err(e) if e.kind() != io::ErrorKind::WouldBlock => {}
+        Err(e) => panic!("{}", explain("read() after a reset", e)),
+        Ok(n) => panic!(
+            "read() returned Ok({n}) on a connection the peer had reset: pass on the socket's \
+             error (Ready(Err(e))), so that the caller knows the connection failed"
+        ),
+    }
 }
 
 #[test]

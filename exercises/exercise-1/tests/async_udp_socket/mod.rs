@@ -105,7 +105,14 @@ fn can_wait_for(socket: &AsyncUdpSocket, direction: Direction) -> Result<(), Str
 #[test]
 fn bind_registers_for_reading_and_writing() {
     within(LIMIT, "AsyncUdpSocket::bind did not return", || {
+        let reactor = code::reactor();
+        let before = reactor.registered();
         let socket = bind();
+        assert_eq!(
+            reactor.registered(),
+            before + 1,
+            "bind must register the socket with code::reactor() once"
+        );
         for direction in [Direction::Read, Direction::Write] {
             if let Err(refusal) = can_wait_for(&socket, direction) {
                 panic!(
@@ -116,6 +123,13 @@ fn bind_registers_for_reading_and_writing() {
                 );
             }
         }
+        drop(socket);
+        assert_eq!(
+            reactor.registered(),
+            before,
+            "dropping the socket left it registered with the reactor: its Drop (given in the \
+             stub) must deregister it"
+        );
     });
 }
 
