@@ -575,10 +575,16 @@ fn accept_error_clients() {
     drop(server);
     let said: Vec<String> = stdout.try_iter().collect();
     let errors = stderr.join().unwrap();
+    // Each line set off with "| ": the child is a test program too, and a
+    // line of its own report ("---- name stdout ----") must not be taken for
+    // a line of this test's report (the exercises' check reads the report).
     let printed = format!(
-        "the server process printed:\n{}\n{}",
-        said.join("\n"),
-        errors.join("\n")
+        "the server process printed:\n{}",
+        said.iter()
+            .chain(&errors)
+            .map(|line| format!("  | {line}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     if let Err(problem) = result {
         let problem = if said.iter().any(|l| l.contains("serve returned")) {
