@@ -460,6 +460,74 @@ fn echo_keeps_its_buffer_out_of_its_future() {
     );
 }
 
+/// The program that runs a learner's server by hand (`cargo run -p
+/// exercise-3 -- echo`): this file is exercise-3's tests and solution-3's,
+/// and cargo names the program after the crate.
+fn program() -> &'static str {
+    option_env!("CARGO_BIN_EXE_exercise-3")
+        .or(option_env!("CARGO_BIN_EXE_solution-3"))
+        .expect("the crate's program (src/main.rs) was not built")
+}
+
+#[test]
+fn the_program_runs_the_echo_server_on_the_port_it_names() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+
+    /// Kills the program however the test ends.
+    struct Running(std::process::Child);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    // Port 0: any free port; the program says which.
+    let mut running = Running(
+        Command::new(program())
+            .args(["echo", "0"])
+            .env("RUST_BACKTRACE", "0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("could not start the program"),
+    );
+    let mut said = String::new();
+    BufReader::new(running.0.stdout.take().unwrap())
+        .read_line(&mut said)
+        .expect("could not read what the program printed");
+    let addr: Option<SocketAddr> = said
+        .split_once("listening on ")
+        .and_then(|(_, rest)| rest.split(';').next())
+        .and_then(|addr| addr.trim().parse().ok());
+    let echoed = addr
+        .ok_or_else(|| "it did not say where it listens".to_string())
+        .and_then(|addr| {
+            let mut client = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
+            client
+                .set_read_timeout(Some(Duration::from_secs(3)))
+                .unwrap();
+            client.write_all(b"hello").map_err(|e| e.to_string())?;
+            let mut reply = [0; 5];
+            client.read_exact(&mut reply).map_err(|e| e.to_string())?;
+            Ok(reply)
+        });
+    if let Err(problem) = echoed {
+        // What the program said on stderr (a panic, for one) explains it.
+        let _ = running.0.kill();
+        let mut errors = String::new();
+        let _ = running.0.stderr.take().unwrap().read_to_string(&mut errors);
+        panic!(
+            "`cargo run -p exercise-3 -- echo 0` did not echo ({problem}). It printed:\n  | {}\n  \
+             | {}",
+            said.trim_end(),
+            errors.trim_end().replace('\n', "\n  | ")
+        );
+    }
+    assert_eq!(&echoed.unwrap(), b"hello", "the program echoed other bytes");
+}
+
 /// Set in the environment of the server process that
 /// `serve_waits_and_tries_again_when_accept_fails` starts.
 #[cfg(unix)]

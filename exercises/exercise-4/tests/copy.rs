@@ -60,7 +60,7 @@ fn difference(copied: &[u8], expected: &[u8]) -> Option<String> {
 #[test]
 fn copies_every_byte_and_returns_the_count() {
     const LEN: usize = 256 * 1024;
-    let (count, written) = within(
+    let (count, written, asked) = within(
         LIMIT,
         "copy did not finish with a reader that gives 3000 bytes at a time and a writer that \
          takes 1000, both sometimes not ready (Pending)",
@@ -71,7 +71,7 @@ fn copies_every_byte_and_returns_the_count() {
                 let count = copy(&mut reader, &mut writer)
                     .await
                     .unwrap_or_else(|e| panic!("copy failed: {e}"));
-                (count, writer.written)
+                (count, writer.written, reader.largest_request)
             })
         },
     );
@@ -81,6 +81,13 @@ fn copies_every_byte_and_returns_the_count() {
     assert_eq!(
         count, LEN as u64,
         "copy should return the number of bytes it copied"
+    );
+    assert!(
+        asked >= 8 * 1024,
+        "copy asked the reader for at most {asked} bytes at a time: read into a buffer of \
+         8 KiB, the size std::io::copy uses. Each read of a socket is a system call, so a \
+         smaller buffer makes more of them, and the measurement would compare buffers, not \
+         runtimes (chapter \"{CHAPTER}\")"
     );
 }
 

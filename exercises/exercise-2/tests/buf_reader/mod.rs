@@ -257,6 +257,13 @@ fn lines_are_read_in_large_reads_not_byte_by_byte() {
         })
     });
     assert_eq!(lines, 100);
+    assert!(
+        reader.largest_request >= exercise_2::DEFAULT_CAPACITY.max(8 * 1024),
+        "read_line asked the reader for at most {} bytes at a time, through a BufReader::new \
+         whose buffer holds 8 KiB: fill_buf must read into the whole buffer, however little \
+         the caller wants, so that one read of a socket brings as many lines as it can",
+        reader.largest_request
+    );
     // Generous: a read of at least 200 bytes at a time passes.
     assert!(
         reader.reads <= 4,

@@ -597,6 +597,43 @@ fn a_client_that_falls_too_far_behind_is_disconnected() {
 }
 
 #[test]
+fn a_client_that_leaves_is_let_go() {
+    within(
+        LIMIT,
+        "the chat test with a client that leaves did not finish",
+        || {
+            code::block_on(async {
+                let (addr, server) = start_chat();
+                let mut ada = Client::join(addr, "ada").await;
+                let bob = Client::join(addr, "bob").await;
+                // Bob leaves: he closes his side and waits for the server
+                // to close its side too.
+                bob.stream.shutdown(std::net::Shutdown::Write).unwrap();
+                let mut buf = [0; 64];
+                let n = patiently(
+                    "bob closed his side and left, but the server kept his connection open \
+                     (nothing happened): once a client has left, let go of everything that \
+                     holds its stream (take it out of the room and end its writer task by \
+                     closing its outbox), or every client that ever came keeps a socket and a \
+                     task for as long as the server runs",
+                    bob.stream.read(&mut buf),
+                )
+                .await;
+                assert_eq!(
+                    n, 0,
+                    "bob left, and then got bytes nobody had sent to the room"
+                );
+                // The others go on.
+                let carol = Client::join(addr, "carol").await;
+                carol.say("hi\n").await;
+                ada.hears("hi\n", "carol").await;
+                assert_still_chatting(&server);
+            })
+        },
+    );
+}
+
+#[test]
 fn an_idle_chat_costs_nothing() {
     // While nobody says anything, every task of the chat waits: each
     // client's reader in a read, each writer in pop, the accept loop in
