@@ -91,6 +91,73 @@ fn copies_every_byte_and_returns_the_count() {
     );
 }
 
+/// The measuring program (`cargo run --release -p exercise-4`): this file
+/// is exercise-4's tests and solution-4's, and cargo names the program
+/// after the crate.
+fn program() -> &'static str {
+    option_env!("CARGO_BIN_EXE_exercise-4")
+        .or(option_env!("CARGO_BIN_EXE_solution-4"))
+        .expect("the crate's program (src/main.rs) was not built")
+}
+
+#[test]
+fn the_program_measures_your_copy() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    // 1 MiB per run: well under a second in a debug build. The program's
+    // own tests check what it measures; this one that it runs.
+    const PROGRAM_LIMIT: Duration = Duration::from_secs(30);
+    let mut child = Command::new(program())
+        .arg("1")
+        .env("RUST_BACKTRACE", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("could not start the program");
+    // Read on threads of their own, so that a full pipe cannot stall it.
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let report = read_all(Box::new(child.stdout.take().unwrap()));
+    let errors = read_all(Box::new(child.stderr.take().unwrap()));
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("could not wait for the program") {
+            break Some(status);
+        }
+        if start.elapsed() > PROGRAM_LIMIT {
+            // Never left running: a copy that never ends would copy on.
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (report, errors) = (report.join().unwrap(), errors.join().unwrap());
+    let measured = status.is_some_and(|s| s.success())
+        && report.contains("copying 1 MiB per run")
+        && report.contains("async copy (exercise_4::copy on code)")
+        && report.contains("ratio async / blocking");
+    assert!(
+        measured,
+        "`cargo run -p exercise-4 -- 1` did not report a measurement of 1 MiB per run ({}). \
+         It printed:\n  | {}\n  | {}",
+        match status {
+            Some(status) => status.to_string(),
+            None => format!(
+                "it did not finish within {PROGRAM_LIMIT:?} and was stopped: does copy return \
+                 at the end of the stream?"
+            ),
+        },
+        report.trim_end().replace('\n', "\n  | "),
+        errors.trim_end().replace('\n', "\n  | ")
+    );
+}
+
 #[test]
 fn copies_a_stream_over_tcp_through_a_proxy() {
     // sender -> proxy (copy) -> sink, more than the socket buffers hold, so
