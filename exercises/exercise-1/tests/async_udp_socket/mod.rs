@@ -22,6 +22,18 @@
 //! slot; `bind_registers_for_reading_and_writing` checks that it could. The
 //! read slot is checked as for a stream: `poll_recv_from` must park there
 //! and nowhere else, and a receiver must sleep until its datagram comes.
+//!
+//! Mutation testing (`cargo mutants -p solution-1`, see the README) leaves
+//! two mutants of solution-1 alive, both for the reasons above; no test on
+//! loopback can tell them from the solution on Linux:
+//! - `poll_send_to`'s guard `e.kind() == WouldBlock` replaced by `false`
+//!   (a `WouldBlock` returned as an error): `send_to` never gets
+//!   `WouldBlock` on loopback;
+//! - `poll_recv_from`'s guard replaced by `true` (every error taken for
+//!   `WouldBlock`): on Linux and macOS `recv_from` on a socket that is not
+//!   connected fails with nothing but `WouldBlock` here. On Windows,
+//!   `a_datagram_longer_than_the_buffer_loses_the_rest` kills it (the
+//!   truncation error would be waited on).
 
 use std::io;
 use std::net::SocketAddr;
