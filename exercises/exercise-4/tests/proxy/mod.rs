@@ -31,8 +31,13 @@ use super::behaviour::{WAIT, assert_parked, between, mark};
 /// The whole test, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(10);
 
-/// One step on loopback takes microseconds; a second is "never".
-const PATIENCE: Duration = Duration::from_secs(1);
+/// One step on loopback takes microseconds, but one direction may wait for
+/// the other: a task that copies both ways polls them in turn, and while
+/// the first always has data and room, it spends the task's budget of
+/// operations before the second gets its turn. On a loaded machine (tests
+/// run in parallel) that wait can pass a second before the first byte of
+/// the second direction arrives; 3 s is "never" with room to spare.
+const PATIENCE: Duration = Duration::from_secs(3);
 
 /// Runs `step`, or fails the test with `problem` if it takes longer than
 /// `PATIENCE`.
