@@ -7,8 +7,13 @@
 // Each exercise's tests use some of these, not all.
 #![allow(dead_code)]
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::io;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::thread;
+use std::time::Duration;
 
 use code::io::{AsyncRead, AsyncWrite};
 
@@ -156,5 +161,157 @@ impl AsyncWrite for Untouchable {
         panic!(
             "poll_write was called (for an empty buffer, or by a copy of an empty stream): with nothing to write, do no I/O at all"
         )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A reader and a writer that are not ready until another thread says so, as
+// a socket is not until data or room arrives: they keep the waker they were
+// polled with, as the reactor does, and that thread wakes it. They count
+// their polls, so a test can tell a task that parked (polled twice: once to
+// find them not ready, once when woken) from one that busy-polls them.
+
+thread_local! {
+    /// The waker of the task polling a [`watched`] future, this poll.
+    static TASK_WAKER: RefCell<Option<Waker>> = const { RefCell::new(None) };
+}
+
+/// Runs `future`, telling the gated readers and writers it polls which
+/// waker its task was polled with: they refuse (panic at) any other.
+pub async fn watched<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        TASK_WAKER.with(|w| *w.borrow_mut() = Some(cx.waker().clone()));
+        let poll = future.as_mut().poll(cx);
+        TASK_WAKER.with(|w| *w.borrow_mut() = None);
+        poll
+    })
+    .await
+}
+
+/// Closed until another thread opens it; the waker of whoever waits for it.
+pub struct Gate {
+    /// `true` once opened; with the waker under one lock, so that an opening
+    /// between a poll's look and its storing the waker cannot be lost.
+    state: Mutex<(bool, Option<Waker>)>,
+    /// The chapter a learner should reread, for the messages.
+    chapter: &'static str,
+}
+
+impl Gate {
+    pub fn new(chapter: &'static str) -> Arc<Gate> {
+        Arc::new(Gate {
+            state: Mutex::new((false, None)),
+            chapter,
+        })
+    }
+
+    /// Opens the gate after `delay`, on a thread of its own.
+    pub fn open_after(self: &Arc<Gate>, delay: Duration) -> thread::JoinHandle<()> {
+        let gate = Arc::clone(self);
+        thread::spawn(move || {
+            thread::sleep(delay);
+            gate.open();
+        })
+    }
+
+    /// Opens the gate and wakes the waker that waits for it.
+    pub fn open(&self) {
+        let waker = {
+            let mut state = self.state.lock().unwrap();
+            state.0 = true;
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// `Ready` if the gate is open; else keeps `cx.waker()` and returns
+    /// `Pending`. `who` names the caller's method, for the messages.
+    fn poll_open(&self, cx: &mut Context<'_>, who: &str) -> Poll<()> {
+        let foreign = TASK_WAKER.with(|w| {
+            w.borrow()
+                .as_ref()
+                .is_some_and(|task| !task.will_wake(cx.waker()))
+        });
+        assert!(
+            !foreign,
+            "{who} was called with a waker that is not the waker of the task being polled. \
+             A reader or writer that is not ready keeps the waker it is given and wakes it \
+             when it is ready, so that must be the task's own: pass on the cx the task was \
+             polled with (poll_fn(|cx| reader.poll_read(cx, buf)) does), never a waker of \
+             your own making such as Waker::noop() (chapter \"{}\")",
+            self.chapter
+        );
+        let mut state = self.state.lock().unwrap();
+        if state.0 {
+            return Poll::Ready(());
+        }
+        state.1 = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+/// A reader of `data` that is not ready until its gate opens; then it gives
+/// all it can, then the end of the stream.
+pub struct GatedReader {
+    pub data: Vec<u8>,
+    pub at: usize,
+    pub gate: Arc<Gate>,
+    /// Every call of `poll_read`.
+    pub polls: usize,
+}
+
+impl GatedReader {
+    pub fn new(data: &[u8], gate: &Arc<Gate>) -> GatedReader {
+        GatedReader {
+            data: data.to_vec(),
+            at: 0,
+            gate: Arc::clone(gate),
+            polls: 0,
+        }
+    }
+}
+
+impl AsyncRead for GatedReader {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.polls += 1;
+        if self.gate.poll_open(cx, "poll_read").is_pending() {
+            return Poll::Pending;
+        }
+        let n = buf.len().min(self.data.len() - self.at);
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Poll::Ready(Ok(n))
+    }
+}
+
+/// A writer that is not ready until its gate opens; then it takes all.
+pub struct GatedWriter {
+    pub written: Vec<u8>,
+    pub gate: Arc<Gate>,
+    /// Every call of `poll_write`.
+    pub polls: usize,
+}
+
+impl GatedWriter {
+    pub fn new(gate: &Arc<Gate>) -> GatedWriter {
+        GatedWriter {
+            written: Vec::new(),
+            gate: Arc::clone(gate),
+            polls: 0,
+        }
+    }
+}
+
+impl AsyncWrite for GatedWriter {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.polls += 1;
+        if self.gate.poll_open(cx, "poll_write").is_pending() {
+            return Poll::Pending;
+        }
+        self.written.extend_from_slice(buf);
+        Poll::Ready(Ok(buf.len()))
     }
 }

@@ -12,13 +12,25 @@
 #[path = "async_udp_socket/mod.rs"]
 mod async_udp_socket;
 
+/// Checks of how a task waits, shared by the exercises' tests.
+#[path = "../../behaviour.rs"]
+mod behaviour;
+
+use std::future::poll_fn;
 use std::io;
 use std::net::Shutdown;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use code::mio::Token;
+use code::reactor::Direction;
 use code::testing::within;
 use exercise_1::AsyncTcpStream;
+
+use behaviour::{WAIT, assert_parked};
 
 /// Enough for every test here, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(5);
@@ -95,10 +107,15 @@ fn pattern(len: usize) -> Vec<u8> {
 
 #[test]
 fn from_std_registers_for_reading_and_writing() {
-    let (_, lines) = within(LIMIT, "from_std did not return", || {
+    let ((before, open, after), lines) = within(LIMIT, "from_std did not return", || {
         code::trace::capture(|| {
+            let reactor = code::reactor();
+            let before = reactor.registered();
             let (client, _server) = connected_pair();
-            drop(wrap(client));
+            let stream = wrap(client);
+            let open = reactor.registered();
+            drop(stream);
+            (before, open, reactor.registered())
         })
     });
     assert!(
@@ -109,6 +126,17 @@ fn from_std_registers_for_reading_and_writing() {
         "from_std must register the socket with code::reactor() for \
          Interest::READABLE | Interest::WRITABLE (a stream registered for reading only can \
          never wake a writer). The reactor saw: {lines:?}"
+    );
+    assert_eq!(
+        open,
+        before + 1,
+        "from_std must register the socket with code::reactor() once"
+    );
+    assert_eq!(
+        after, before,
+        "dropping the stream left its socket registered with the reactor: the stream's Drop \
+         (given in the stub) must deregister it, or every closed connection leaves its slots \
+         behind"
     );
 }
 
@@ -313,6 +341,38 @@ fn a_write_error_is_returned() {
 }
 
 #[test]
+fn a_read_error_is_returned() {
+    let result = within(
+        LIMIT,
+        "read() did not return after the peer reset the connection: a real error (not \
+         WouldBlock) must be returned as Ready(Err(e)), not waited on (only WouldBlock means \
+         \"not ready yet\")",
+        || {
+            code::block_on(async {
+                let (client, server) = connected_pair();
+                let client = wrap(client);
+                // The peer closes with bytes it never read: then its system
+                // resets the connection (RST) instead of ending it in order,
+                // on Linux, macOS and Windows alike.
+                send_all(&client, b"never read").await;
+                std::thread::sleep(Duration::from_millis(20)); // the bytes arrive
+                drop(server);
+                let mut buf = [0; 16];
+                client.read(&mut buf).await
+            })
+        },
+    );
+    match result {
+        Err(e) if e.kind() != io::ErrorKind::WouldBlock => {}
+        Err(e) => panic!("{}", explain("read() after a reset", e)),
+        Ok(n) => panic!(
+            "read() returned Ok({n}) on a connection the peer had reset: pass on the socket's \
+             error (Ready(Err(e))), so that the caller knows the connection failed"
+        ),
+    }
+}
+
+#[test]
 fn a_read_into_an_empty_buffer_returns_0_at_once() {
     let n = within(
         LIMIT,
@@ -356,4 +416,287 @@ fn a_write_of_an_empty_buffer_does_no_io() {
              shut down, so the try failed)"
         ),
     }
+}
+
+// ---------------------------------------------------------------------------
+// How the stream waits: the right slot, and asleep.
+//
+// The tests above compare bytes. These check that a task that must wait
+// parks: its waker goes into the slot of the direction it waits for (the
+// reactor wakes the read slot when data arrives, the write slot when there
+// is room), and the executor sleeps until then. None of them relies on how
+// one system reports readiness: epoll (Linux) reports a socket that became
+// readable as writable too, so a reader parked in the write slot is woken
+// there by luck; kqueue (macOS) and Windows report the two separately, and
+// the same reader waits forever.
+
+/// A waker that counts how often it was woken, for polling by hand.
+struct CountingWaker(AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A waker, and the counter of its wakes.
+fn counting_waker() -> (Waker, Arc<CountingWaker>) {
+    let count = Arc::new(CountingWaker(AtomicUsize::new(0)));
+    (Waker::from(Arc::clone(&count)), count)
+}
+
+fn direction_name(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Read => "Direction::Read",
+        Direction::Write => "Direction::Write",
+    }
+}
+
+/// After `what` returned `Pending` to a poll with `waker`: fails the test,
+/// naming the mistake, unless `waker` is in `token`'s slot for `direction`,
+/// not in the other slot, and was not woken at once.
+fn assert_parked_in(
+    token: Token,
+    direction: Direction,
+    waker: &Waker,
+    wakes: &CountingWaker,
+    what: &str,
+) {
+    let other = match direction {
+        Direction::Read => Direction::Write,
+        Direction::Write => Direction::Read,
+    };
+    let reactor = code::reactor();
+    let (ours, theirs) = (
+        reactor.holds_waker(token, direction, waker),
+        reactor.holds_waker(token, other, waker),
+    );
+    let (want, wrong) = (direction_name(direction), direction_name(other));
+    assert!(
+        wakes.0.load(Ordering::SeqCst) == 0,
+        "{what} woke its own waker before returning Pending: that is busy polling. The \
+         executor polls the task again at once, it finds nothing again, and so on: the task \
+         keeps a core busy doing nothing useful, like a driver who keeps asking at the window \
+         instead of waiting to be called. Store cx.waker() with \
+         reactor().set_waker(token, {want}, cx.waker()) and let the reactor wake the task \
+         (chapter \"The readiness pattern\")"
+    );
+    if theirs && !ours {
+        panic!(
+            "{what} stored the task's waker in the slot for {wrong}, but it waits for \
+             {want}. The reactor wakes each slot for its own direction: on Linux this may seem \
+             to work, because epoll reports a readable socket as writable too, but on macOS \
+             and Windows the task is never woken. Use reactor().set_waker(token, {want}, \
+             cx.waker()) (chapter \"AsyncTcpStream\")"
+        );
+    }
+    assert!(
+        ours,
+        "{what} returned Pending, but the slot for {want} of the socket's token does not hold \
+         the waker it was polled with: nothing will wake the task. Before returning Pending, \
+         store cx.waker() (this poll's, not one kept from before) with \
+         reactor().set_waker(token, {want}, cx.waker()) (chapter \"The readiness pattern\")"
+    );
+    assert!(
+        !theirs,
+        "{what} stored the task's waker in both slots, {want} and {wrong}. It waits for one \
+         direction only: a waker in the other slot is woken for nothing, and it pushes out \
+         the waker of a task that waits for that direction on the same stream. Store it \
+         only for {want} (chapter \"AsyncTcpStream\")"
+    );
+}
+
+#[test]
+fn poll_read_leaves_its_waker_in_the_read_slot() {
+    within(
+        LIMIT,
+        "poll_read on a socket with no data did not return: is the socket in non-blocking \
+         mode (set_nonblocking(true) in from_std)? A blocking read waits in the kernel for \
+         data, and blocks the whole thread",
+        || {
+            let (client, _server) = connected_pair();
+            let stream = wrap(client);
+            let (waker, wakes) = counting_waker();
+            let mut buf = [0; 64];
+            // Nothing was sent: the try gets WouldBlock on every system.
+            match stream.poll_read(&mut Context::from_waker(&waker), &mut buf) {
+                Poll::Pending => {}
+                Poll::Ready(Ok(n)) => {
+                    panic!("poll_read returned Ready(Ok({n})) on a socket no data was sent to")
+                }
+                Poll::Ready(Err(e)) => panic!("{}", explain("poll_read", e)),
+            }
+            assert_parked_in(
+                stream.token(),
+                Direction::Read,
+                &waker,
+                &wakes,
+                "poll_read on a socket with no data",
+            );
+        },
+    );
+}
+
+#[test]
+fn poll_write_leaves_its_waker_in_the_write_slot() {
+    within(
+        LIMIT,
+        "poll_write on a socket whose peer reads nothing did not return: is the socket in \
+         non-blocking mode (set_nonblocking(true) in from_std)? A blocking write waits in the \
+         kernel for room, and blocks the whole thread",
+        || {
+            let (client, _server) = connected_pair();
+            let stream = wrap(client);
+            let (waker, wakes) = counting_waker();
+            let mut cx = Context::from_waker(&waker);
+            // The peer reads nothing, so the socket buffers fill up and a
+            // write gets WouldBlock (after a few MiB on loopback).
+            let chunk = vec![0; 64 * 1024];
+            let mut written = 0;
+            loop {
+                match stream.poll_write(&mut cx, &chunk) {
+                    Poll::Pending => break,
+                    Poll::Ready(Ok(n)) => written += n,
+                    Poll::Ready(Err(e)) => panic!("{}", explain("poll_write", e)),
+                }
+                // Loopback buffers hold a few MiB at most.
+                assert!(
+                    written < 256 << 20,
+                    "poll_write took 256 MiB for a peer that reads nothing and never returned \
+                     Pending"
+                );
+            }
+            assert_parked_in(
+                stream.token(),
+                Direction::Write,
+                &waker,
+                &wakes,
+                "poll_write on a socket whose buffer is full",
+            );
+        },
+    );
+}
+
+#[test]
+fn a_reader_sleeps_until_its_data_comes() {
+    let ((received, reader), trace) = within(
+        LIMIT,
+        "the reader was never woken after the data arrived (sent 200 ms after it started \
+         waiting): poll_read must store cx.waker() with reactor().set_waker(token, \
+         Direction::Read, cx.waker()); in the slot for Direction::Write it is woken on Linux \
+         by luck, and never on macOS or Windows",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let (client, server) = connected_pair();
+                    let server = wrap(server);
+                    let reader = code::spawn(async move {
+                        let mut buf = [0; 64];
+                        let n = read_some(&server, &mut buf).await;
+                        buf[..n].to_vec()
+                    });
+                    let id = reader.id();
+                    // Another thread sends, later: meanwhile this thread has
+                    // nothing to do but wait.
+                    let sender = std::thread::spawn(move || {
+                        std::thread::sleep(WAIT);
+                        use std::io::Write;
+                        (&client).write_all(b"late data").unwrap();
+                        client
+                    });
+                    // The reader tries first, finds nothing, and waits.
+                    code::executor::yield_now().await;
+                    let received = reader.await;
+                    drop(sender.join());
+                    (received, id)
+                })
+            })
+        },
+    );
+    assert_eq!(received, b"late data");
+    assert_parked(
+        &trace,
+        trace.polls(reader),
+        WAIT,
+        "a task reading a socket whose data came 200 ms later",
+        "On WouldBlock, poll_read must store cx.waker() with reactor().set_waker(token, \
+         Direction::Read, cx.waker()) and return Pending; the reactor wakes the task when the \
+         data arrives.",
+        "The readiness pattern",
+    );
+}
+
+#[test]
+fn a_writer_sleeps_until_the_socket_has_room() {
+    let ((written, read, writer), trace) = within(
+        LIMIT,
+        "the writer was never woken after the peer made room (it started reading 200 ms \
+         after the socket was full): poll_write must store cx.waker() with \
+         reactor().set_waker(token, Direction::Write, cx.waker())",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let (client, server) = connected_pair();
+                    let client = wrap(client);
+                    // Writes until one write has to wait, then finishes that
+                    // one and stops.
+                    let writer = code::spawn(async move {
+                        let chunk = vec![7; 64 * 1024];
+                        let mut written = 0;
+                        loop {
+                            let mut waited = false;
+                            let n = poll_fn(|cx| {
+                                let poll = client.poll_write(cx, &chunk);
+                                waited |= poll.is_pending();
+                                poll
+                            })
+                            .await
+                            .unwrap_or_else(|e| panic!("{}", explain("write()", e)));
+                            written += n;
+                            if waited {
+                                return (client, written);
+                            }
+                            // Loopback buffers hold a few MiB at most.
+                            assert!(
+                                written < 256 << 20,
+                                "write() took 256 MiB for a peer that read nothing for 200 ms, \
+                                 and never returned Pending: is the socket in non-blocking \
+                                 mode (set_nonblocking(true) in from_std)? A blocking write \
+                                 waits in the kernel and blocks the whole thread"
+                            );
+                        }
+                    });
+                    let id = writer.id();
+                    // The peer starts reading later, on another thread.
+                    let peer = std::thread::spawn(move || {
+                        std::thread::sleep(WAIT);
+                        use std::io::Read;
+                        let mut all = Vec::new();
+                        (&server).read_to_end(&mut all).map(|_| all.len())
+                    });
+                    // The writer fills the socket and waits.
+                    code::executor::yield_now().await;
+                    let (client, written) = writer.await;
+                    // The end of the stream for the peer's read_to_end.
+                    drop(client);
+                    let read = peer.join().unwrap().expect("the peer's read failed");
+                    (written, read, id)
+                })
+            })
+        },
+    );
+    assert_eq!(read, written, "the peer got other bytes than were written");
+    assert_parked(
+        &trace,
+        trace.polls(writer),
+        WAIT,
+        "a task writing to a socket whose peer made room 200 ms later",
+        "On WouldBlock, poll_write must store cx.waker() with reactor().set_waker(token, \
+         Direction::Write, cx.waker()) and return Pending; the reactor wakes the task when \
+         the socket has room again.",
+        "The readiness pattern",
+    );
 }

@@ -24,7 +24,18 @@ use exercise_2::{read_exact, write_all};
 
 #[path = "../../mocks.rs"]
 mod mocks;
-use mocks::{Failing, FullWriter, TrickleReader, TrickleWriter, Untouchable};
+use mocks::{
+    Failing, FullWriter, Gate, GatedReader, GatedWriter, TrickleReader, TrickleWriter, Untouchable,
+    watched,
+};
+
+/// Checks of how a task waits, shared by the exercises' tests.
+#[path = "../../behaviour.rs"]
+mod behaviour;
+use behaviour::{WAIT, assert_parked};
+
+/// The chapter the messages send a learner back to.
+const CHAPTER: &str = "Partial reads and writes";
 
 const LIMIT: Duration = Duration::from_secs(5);
 
@@ -370,5 +381,84 @@ fn read_exact_stops_at_the_end_of_the_stream() {
     assert_eq!(
         reader.polls_after_eof, 0,
         "read_exact read again after the reader returned Ok(0) (end of stream)"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// How read_exact and write_all wait. A reader or writer that is not ready
+// returns Pending and keeps the task's waker, to wake it when it is ready (a
+// socket leaves it with the reactor). The helper must then return Pending
+// too, and be polled again only when woken: not wake the task itself, not
+// poll again in a loop, and pass on the task's own waker. The mocks here
+// become ready 200 ms later, from another thread, and count their polls.
+
+#[test]
+fn read_exact_sleeps_while_the_reader_is_not_ready() {
+    let ((buf, polls), trace) = within(
+        LIMIT,
+        "read_exact did not finish with a reader that became ready after 200 ms: when \
+         poll_read returns Pending, return Pending too; the reader wakes the task",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let gate = Gate::new(CHAPTER);
+                    let mut reader = GatedReader::new(b"ten bytes!", &gate);
+                    let opener = gate.open_after(WAIT);
+                    let mut buf = [0; 10];
+                    watched(read_exact(&mut reader, &mut buf))
+                        .await
+                        .unwrap_or_else(|e| panic!("read_exact failed: {e}"));
+                    opener.join().unwrap();
+                    (buf, reader.polls)
+                })
+            })
+        },
+    );
+    assert_eq!(&buf, b"ten bytes!", "read_exact got the wrong bytes");
+    assert_parked(
+        &trace,
+        polls,
+        WAIT,
+        "read_exact waiting for a reader that was not ready for 200 ms",
+        "When poll_read returns Pending, return Pending too (poll_fn(|cx| \
+         reader.poll_read(cx, &mut buf[filled..])).await does): the reader has kept the \
+         task's waker and wakes it when it is ready. Do not wake the task yourself, and do \
+         not call poll_read again in a loop.",
+        CHAPTER,
+    );
+}
+
+#[test]
+fn write_all_sleeps_while_the_writer_is_not_ready() {
+    let ((written, polls), trace) = within(
+        LIMIT,
+        "write_all did not finish with a writer that became ready after 200 ms: when \
+         poll_write returns Pending, return Pending too; the writer wakes the task",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let gate = Gate::new(CHAPTER);
+                    let mut writer = GatedWriter::new(&gate);
+                    let opener = gate.open_after(WAIT);
+                    watched(write_all(&mut writer, b"ten bytes!"))
+                        .await
+                        .unwrap_or_else(|e| panic!("write_all failed: {e}"));
+                    opener.join().unwrap();
+                    (writer.written, writer.polls)
+                })
+            })
+        },
+    );
+    assert_eq!(written, b"ten bytes!", "write_all wrote the wrong bytes");
+    assert_parked(
+        &trace,
+        polls,
+        WAIT,
+        "write_all waiting for a writer that was not ready for 200 ms",
+        "When poll_write returns Pending, return Pending too (poll_fn(|cx| \
+         writer.poll_write(cx, buf)).await does): the writer has kept the task's waker and \
+         wakes it when it is ready. Do not wake the task yourself, and do not call \
+         poll_write again in a loop.",
+        CHAPTER,
     );
 }

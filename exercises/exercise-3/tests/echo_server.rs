@@ -12,6 +12,10 @@
 #[path = "chat/mod.rs"]
 mod chat;
 
+/// Checks of how a task waits, shared by the exercises' tests.
+#[path = "../../behaviour.rs"]
+mod behaviour;
+
 use std::future::Future;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
@@ -22,6 +26,8 @@ use code::io::{read_exact, write_all};
 use code::net::{AsyncTcpListener, AsyncTcpStream};
 use code::testing::within;
 use exercise_3::{echo, serve};
+
+use behaviour::{WAIT, assert_parked, between, mark, polls_of_tasks};
 
 /// The whole test, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -371,6 +377,157 @@ fn a_client_that_vanishes_does_not_stop_the_server() {
     );
 }
 
+#[test]
+fn an_idle_client_costs_the_server_nothing() {
+    // A server's tasks wait for their clients: while a client says nothing,
+    // its connection's task must be parked in the reactor (polled 0 times),
+    // the accept loop too, and the executor asleep. A server that polls a
+    // socket again and again (or on a timer) burns a core per quiet client.
+    let (_, trace) = within(
+        LIMIT,
+        "the test with a client that paused for 200 ms did not finish",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let (addr, server) = start_server();
+                    let mut client = connect(addr).await;
+                    round_trip(&mut client, b"hello", "the client").await;
+                    mark("idle begins");
+                    code::time::sleep(WAIT).await;
+                    mark("idle ends");
+                    round_trip(
+                        &mut client,
+                        b"still there?",
+                        "the client, after 200 ms of silence",
+                    )
+                    .await;
+                    assert_still_serving(&server);
+                })
+            })
+        },
+    );
+    let idle = between(&trace, "idle begins", "idle ends");
+    assert_parked(
+        &idle,
+        polls_of_tasks(&idle),
+        WAIT,
+        "the echo server's tasks while their one client said nothing for 200 ms",
+        "A connection's task must wait for its client with stream.read(&mut buf).await (and \
+         the accept loop with listener.accept().await), which park the task until the \
+         reactor wakes it: never check a socket again and again, nor on a timer, nor in a \
+         loop with yield_now.",
+        "An async echo server",
+    );
+}
+
+/// The largest `echo` future the test below accepts. Everything `echo`
+/// keeps across an `.await` is stored in its future (and in the task that
+/// runs it): the stream, a few counters, the futures it awaits: about 200
+/// bytes with the buffer on the heap (measured), more than 8 KiB with an
+/// 8 KiB array. The bound leaves room for other ways of writing it, and none
+/// for a buffer of 4 KiB or more.
+const MOST_FUTURE_BYTES: usize = 4096;
+
+#[test]
+fn echo_keeps_its_buffer_out_of_its_future() {
+    let size = within(LIMIT, "echo did not finish", || {
+        code::block_on(async {
+            let listener = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let mut client = connect(listener.local_addr().unwrap()).await;
+            let (stream, _) = listener.accept().await.unwrap();
+            let future = echo(stream);
+            let size = std::mem::size_of_val(&future);
+            let echo = code::spawn(future);
+            round_trip(&mut client, b"hello", "the client").await;
+            client.shutdown(Shutdown::Write).unwrap();
+            patiently(
+                "echo did not return after the client closed its side: a read of 0 bytes \
+                 means end of stream",
+                echo,
+            )
+            .await;
+            size
+        })
+    });
+    assert!(
+        size <= MOST_FUTURE_BYTES,
+        "echo's future takes {size} bytes: every local variable that lives across an \
+         .await is stored in the future, and so in every connection's task, for as long as \
+         the connection lasts. An 8 KiB array (let mut buf = [0; 8192]) makes each idle \
+         connection cost 8 KiB more: 80 MB for 10,000 of them. Put the buffer on the heap \
+         (vec![0; 8192]): the future then holds a pointer to it (chapter \"An async echo \
+         server\")"
+    );
+}
+
+/// The program that runs a learner's server by hand (`cargo run -p
+/// exercise-3 -- echo`): this file is exercise-3's tests and solution-3's,
+/// and cargo names the program after the crate.
+fn program() -> &'static str {
+    option_env!("CARGO_BIN_EXE_exercise-3")
+        .or(option_env!("CARGO_BIN_EXE_solution-3"))
+        .expect("the crate's program (src/main.rs) was not built")
+}
+
+#[test]
+fn the_program_runs_the_echo_server_on_the_port_it_names() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+
+    /// Kills the program however the test ends.
+    struct Running(std::process::Child);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    // Port 0: any free port; the program says which.
+    let mut running = Running(
+        Command::new(program())
+            .args(["echo", "0"])
+            .env("RUST_BACKTRACE", "0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("could not start the program"),
+    );
+    let mut said = String::new();
+    BufReader::new(running.0.stdout.take().unwrap())
+        .read_line(&mut said)
+        .expect("could not read what the program printed");
+    let addr: Option<SocketAddr> = said
+        .split_once("listening on ")
+        .and_then(|(_, rest)| rest.split(';').next())
+        .and_then(|addr| addr.trim().parse().ok());
+    let echoed = addr
+        .ok_or_else(|| "it did not say where it listens".to_string())
+        .and_then(|addr| {
+            let mut client = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
+            client
+                .set_read_timeout(Some(Duration::from_secs(3)))
+                .unwrap();
+            client.write_all(b"hello").map_err(|e| e.to_string())?;
+            let mut reply = [0; 5];
+            client.read_exact(&mut reply).map_err(|e| e.to_string())?;
+            Ok(reply)
+        });
+    if let Err(problem) = echoed {
+        // What the program said on stderr (a panic, for one) explains it.
+        let _ = running.0.kill();
+        let mut errors = String::new();
+        let _ = running.0.stderr.take().unwrap().read_to_string(&mut errors);
+        panic!(
+            "`cargo run -p exercise-3 -- echo 0` did not echo ({problem}). It printed:\n  | {}\n  \
+             | {}",
+            said.trim_end(),
+            errors.trim_end().replace('\n', "\n  | ")
+        );
+    }
+    assert_eq!(&echoed.unwrap(), b"hello", "the program echoed other bytes");
+}
+
 /// Set in the environment of the server process that
 /// `serve_waits_and_tries_again_when_accept_fails` starts.
 #[cfg(unix)]
@@ -486,10 +643,16 @@ fn accept_error_clients() {
     drop(server);
     let said: Vec<String> = stdout.try_iter().collect();
     let errors = stderr.join().unwrap();
+    // Each line set off with "| ": the child is a test program too, and a
+    // line of its own report ("---- name stdout ----") must not be taken for
+    // a line of this test's report (the exercises' check reads the report).
     let printed = format!(
-        "the server process printed:\n{}\n{}",
-        said.join("\n"),
-        errors.join("\n")
+        "the server process printed:\n{}",
+        said.iter()
+            .chain(&errors)
+            .map(|line| format!("  | {line}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     if let Err(problem) = result {
         let problem = if said.iter().any(|l| l.contains("serve returned")) {

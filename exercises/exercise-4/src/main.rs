@@ -90,7 +90,7 @@ fn run(bytes: u64, proxy: Proxy, out: &mut impl Write) -> io::Result<()> {
             "note: a debug build is many times slower; add --release for real numbers"
         )?;
     }
-    if bytes < DEFAULT_MIB << 20 {
+    if too_short(bytes) {
         writeln!(
             out,
             "note: below {DEFAULT_MIB} MiB a run is too short to measure well"
@@ -102,8 +102,8 @@ fn run(bytes: u64, proxy: Proxy, out: &mut impl Write) -> io::Result<()> {
         size(bytes)
     )?;
     // A short warm-up of each, so neither pays for cold caches.
-    measure(bytes / 16 + 1, proxy)?;
-    measure(bytes / 16 + 1, blocking_proxy)?;
+    measure(warm_up(bytes), proxy)?;
+    measure(warm_up(bytes), blocking_proxy)?;
     let mut async_rates = Vec::new();
     let mut blocking_rates = Vec::new();
     for _ in 0..RUNS {
@@ -125,6 +125,18 @@ fn run(bytes: u64, proxy: Proxy, out: &mut impl Write) -> io::Result<()> {
         "  ratio async / blocking                 {:>10.2}",
         async_rate / blocking_rate
     )
+}
+
+/// Whether a run of `bytes` is too short to measure well: less than the
+/// default size.
+fn too_short(bytes: u64) -> bool {
+    bytes < DEFAULT_MIB << 20
+}
+
+/// The size of the warm-up before runs of `bytes`: a sixteenth, and never
+/// nothing.
+fn warm_up(bytes: u64) -> u64 {
+    bytes / 16 + 1
 }
 
 /// `bytes` in MiB, or in KiB if it is not a whole number of MiB (the
@@ -250,6 +262,9 @@ mod tests {
     #[test]
     fn a_size_in_mib_is_taken() {
         assert_eq!(parse(&["1024"]), Ok(Some(1024)));
+        assert_eq!(parse(&["1"]), Ok(Some(1)), "the smallest size");
+        assert_eq!(parse(&["16384"]), Ok(Some(16384)), "the largest size");
+        assert!(parse(&["16385"]).is_err(), "more than 16 GiB is refused");
     }
 
     #[test]
@@ -317,6 +332,24 @@ mod tests {
     }
 
     #[test]
+    fn runs_shorter_than_the_default_are_noted() {
+        assert!(too_short(SMALL));
+        assert!(too_short((DEFAULT_MIB << 20) - 1));
+        assert!(
+            !too_short(DEFAULT_MIB << 20),
+            "the default size is long enough"
+        );
+        assert!(!too_short(1 << 30));
+    }
+
+    #[test]
+    fn the_warm_up_is_a_sixteenth_and_never_empty() {
+        assert_eq!(warm_up(256 << 20), (16 << 20) + 1);
+        assert_eq!(warm_up(SMALL), (16 << 10) + 1);
+        assert_eq!(warm_up(15), 1, "a warm-up of 0 bytes would measure nothing");
+    }
+
+    #[test]
     fn sizes_are_shown_in_mib_or_kib() {
         assert_eq!(size(256 << 20), "256 MiB");
         assert_eq!(size(SMALL), "256 KiB");
@@ -362,6 +395,10 @@ mod tests {
         assert!(
             report.contains("copying 256 KiB per run"),
             "the report does not say the size: {report}"
+        );
+        assert!(
+            report.contains("too short to measure well"),
+            "the report does not say that 256 KiB is too short a run: {report}"
         );
         // The last word of each line of results, as a number.
         let number = |label: &str| -> f64 {

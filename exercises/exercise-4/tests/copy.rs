@@ -22,7 +22,18 @@ use exercise_4::copy;
 
 #[path = "../../mocks.rs"]
 mod mocks;
-use mocks::{Failing, FullWriter, TrickleReader, TrickleWriter, Untouchable};
+use mocks::{
+    Failing, FullWriter, Gate, GatedReader, GatedWriter, TrickleReader, TrickleWriter, Untouchable,
+    watched,
+};
+
+/// Checks of how a task waits, shared by the exercises' tests.
+#[path = "../../behaviour.rs"]
+mod behaviour;
+use behaviour::{WAIT, assert_parked};
+
+/// The chapter the messages send a learner back to.
+const CHAPTER: &str = "copy and throughput";
 
 const LIMIT: Duration = Duration::from_secs(5);
 
@@ -49,7 +60,7 @@ fn difference(copied: &[u8], expected: &[u8]) -> Option<String> {
 #[test]
 fn copies_every_byte_and_returns_the_count() {
     const LEN: usize = 256 * 1024;
-    let (count, written) = within(
+    let (count, written, asked) = within(
         LIMIT,
         "copy did not finish with a reader that gives 3000 bytes at a time and a writer that \
          takes 1000, both sometimes not ready (Pending)",
@@ -60,7 +71,7 @@ fn copies_every_byte_and_returns_the_count() {
                 let count = copy(&mut reader, &mut writer)
                     .await
                     .unwrap_or_else(|e| panic!("copy failed: {e}"));
-                (count, writer.written)
+                (count, writer.written, reader.largest_request)
             })
         },
     );
@@ -70,6 +81,80 @@ fn copies_every_byte_and_returns_the_count() {
     assert_eq!(
         count, LEN as u64,
         "copy should return the number of bytes it copied"
+    );
+    assert!(
+        asked >= 8 * 1024,
+        "copy asked the reader for at most {asked} bytes at a time: read into a buffer of \
+         8 KiB, the size std::io::copy uses. Each read of a socket is a system call, so a \
+         smaller buffer makes more of them, and the measurement would compare buffers, not \
+         runtimes (chapter \"{CHAPTER}\")"
+    );
+}
+
+/// The measuring program (`cargo run --release -p exercise-4`): this file
+/// is exercise-4's tests and solution-4's, and cargo names the program
+/// after the crate.
+fn program() -> &'static str {
+    option_env!("CARGO_BIN_EXE_exercise-4")
+        .or(option_env!("CARGO_BIN_EXE_solution-4"))
+        .expect("the crate's program (src/main.rs) was not built")
+}
+
+#[test]
+fn the_program_measures_your_copy() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    // 1 MiB per run: well under a second in a debug build. The program's
+    // own tests check what it measures; this one that it runs.
+    const PROGRAM_LIMIT: Duration = Duration::from_secs(30);
+    let mut child = Command::new(program())
+        .arg("1")
+        .env("RUST_BACKTRACE", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("could not start the program");
+    // Read on threads of their own, so that a full pipe cannot stall it.
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let report = read_all(Box::new(child.stdout.take().unwrap()));
+    let errors = read_all(Box::new(child.stderr.take().unwrap()));
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("could not wait for the program") {
+            break Some(status);
+        }
+        if start.elapsed() > PROGRAM_LIMIT {
+            // Never left running: a copy that never ends would copy on.
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (report, errors) = (report.join().unwrap(), errors.join().unwrap());
+    let measured = status.is_some_and(|s| s.success())
+        && report.contains("copying 1 MiB per run")
+        && report.contains("async copy (exercise_4::copy on code)")
+        && report.contains("ratio async / blocking");
+    assert!(
+        measured,
+        "`cargo run -p exercise-4 -- 1` did not report a measurement of 1 MiB per run ({}). \
+         It printed:\n  | {}\n  | {}",
+        match status {
+            Some(status) => status.to_string(),
+            None => format!(
+                "it did not finish within {PROGRAM_LIMIT:?} and was stopped: does copy return \
+                 at the end of the stream?"
+            ),
+        },
+        report.trim_end().replace('\n', "\n  | "),
+        errors.trim_end().replace('\n', "\n  | ")
     );
 }
 
@@ -263,5 +348,130 @@ fn a_writer_that_takes_nothing_is_an_error() {
         result.as_ref().err().map(io::Error::kind),
         Some(io::ErrorKind::WriteZero),
         "copy to a writer that takes nothing should fail with WriteZero, got {result:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// How copy waits. A reader with nothing to give yet, or a writer with no
+// room, returns Pending and keeps the task's waker (a socket leaves it with
+// the reactor); copy must return Pending too and be polled again only when
+// woken. The mocks here become ready 200 ms later, from another thread, and
+// count their polls; a proxy whose peer is silent waits like this for most
+// of its life.
+
+#[test]
+fn copy_sleeps_while_the_reader_is_not_ready() {
+    let ((count, written, polls), trace) = within(
+        LIMIT,
+        "copy did not finish with a reader that became ready after 200 ms: when poll_read \
+         returns Pending, return Pending too; the reader wakes the task",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let gate = Gate::new(CHAPTER);
+                    let mut reader = GatedReader::new(b"late data", &gate);
+                    let mut writer = TrickleWriter::new(100);
+                    let opener = gate.open_after(WAIT);
+                    let count = watched(copy(&mut reader, &mut writer))
+                        .await
+                        .unwrap_or_else(|e| panic!("copy failed: {e}"));
+                    opener.join().unwrap();
+                    (count, writer.written, reader.polls)
+                })
+            })
+        },
+    );
+    assert_eq!(written, b"late data", "copy wrote the wrong bytes");
+    assert_eq!(count, 9, "copy should return the number of bytes it copied");
+    assert_parked(
+        &trace,
+        polls,
+        WAIT,
+        "copy waiting for a reader that had nothing for 200 ms",
+        "When poll_read returns Pending, return Pending too (poll_fn(|cx| \
+         reader.poll_read(cx, &mut buf)).await does): the reader has kept the task's waker \
+         and wakes it when data comes. Do not wake the task yourself, and do not call \
+         poll_read again in a loop.",
+        CHAPTER,
+    );
+}
+
+#[test]
+fn copy_sleeps_while_the_writer_is_not_ready() {
+    let ((count, written, polls), trace) = within(
+        LIMIT,
+        "copy did not finish with a writer that became ready after 200 ms: when poll_write \
+         returns Pending, return Pending too; the writer wakes the task",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let open = Gate::new(CHAPTER);
+                    open.open();
+                    let mut reader = GatedReader::new(b"data for a full writer", &open);
+                    let gate = Gate::new(CHAPTER);
+                    let mut writer = GatedWriter::new(&gate);
+                    let opener = gate.open_after(WAIT);
+                    let count = watched(copy(&mut reader, &mut writer))
+                        .await
+                        .unwrap_or_else(|e| panic!("copy failed: {e}"));
+                    opener.join().unwrap();
+                    (count, writer.written, writer.polls)
+                })
+            })
+        },
+    );
+    assert_eq!(
+        written, b"data for a full writer",
+        "copy wrote the wrong bytes"
+    );
+    assert_eq!(
+        count, 22,
+        "copy should return the number of bytes it copied"
+    );
+    assert_parked(
+        &trace,
+        polls,
+        WAIT,
+        "copy waiting for a writer that had no room for 200 ms",
+        "When poll_write returns Pending, return Pending too (write_all, or poll_fn(|cx| \
+         writer.poll_write(cx, ..)).await, does): the writer has kept the task's waker and \
+         wakes it when it has room. Do not wake the task yourself, and do not call \
+         poll_write again in a loop.",
+        CHAPTER,
+    );
+}
+
+/// The largest `copy` future the test below accepts. Everything `copy`
+/// keeps across an `.await` is stored in its future (and in the task that
+/// runs it): the two references, the count, the futures it awaits: about
+/// 160 bytes with the buffer on the heap (measured), more than 8 KiB with an
+/// 8 KiB array. The bound leaves room for other ways of writing it, and none
+/// for a buffer of 4 KiB or more.
+const MOST_FUTURE_BYTES: usize = 4096;
+
+#[test]
+fn copy_keeps_its_buffer_out_of_its_future() {
+    let (size, count) = within(LIMIT, "copy did not finish", || {
+        code::block_on(async {
+            let mut reader = TrickleReader::new(pattern(1000), 300);
+            let mut writer = TrickleWriter::new(1000);
+            let future = copy(&mut reader, &mut writer);
+            let size = std::mem::size_of_val(&future);
+            let count = future.await.unwrap_or_else(|e| panic!("copy failed: {e}"));
+            (size, count)
+        })
+    });
+    assert_eq!(
+        count, 1000,
+        "copy should return the number of bytes it copied"
+    );
+    assert!(
+        size <= MOST_FUTURE_BYTES,
+        "copy's future takes {size} bytes: every local variable that lives across an .await \
+         is stored in the future, and so in every task that runs a copy, for as long as it \
+         runs. An 8 KiB array (let mut buf = [0; 8192]) makes each proxied connection cost \
+         8 KiB more (twice that once spawn has wrapped it): 80 MB for 10,000 idle ones. Put \
+         the buffer on the heap (vec![0; 8192]): the future then holds a pointer to it \
+         (chapter \"{CHAPTER}\")"
     );
 }

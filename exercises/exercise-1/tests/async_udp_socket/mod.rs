@@ -19,21 +19,37 @@
 //! A send that has to wait (`WouldBlock` from `send_to`) cannot be forced
 //! portably on loopback: the kernel drops what a full receiver cannot take
 //! rather than make the sender wait. So no test here waits in the write
-//! slot; `bind_registers_for_reading_and_writing` checks that it could.
+//! slot; `bind_registers_for_reading_and_writing` checks that it could. The
+//! read slot is checked as for a stream: `poll_recv_from` must park there
+//! and nowhere else, and a receiver must sleep until its datagram comes.
+//!
+//! Mutation testing (`cargo mutants -p solution-1`, see the README) leaves
+//! two mutants of solution-1 alive, both for the reasons above; no test on
+//! loopback can tell them from the solution on Linux:
+//! - `poll_send_to`'s guard `e.kind() == WouldBlock` replaced by `false`
+//!   (a `WouldBlock` returned as an error): `send_to` never gets
+//!   `WouldBlock` on loopback;
+//! - `poll_recv_from`'s guard replaced by `true` (every error taken for
+//!   `WouldBlock`): on Linux and macOS `recv_from` on a socket that is not
+//!   connected fails with nothing but `WouldBlock` here. On Windows,
+//!   `a_datagram_longer_than_the_buffer_loses_the_rest` kills it (the
+//!   truncation error would be waited on).
 
 use std::io;
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use code::reactor::Direction;
 use code::testing::within;
 use exercise_1::AsyncUdpSocket;
 
-// The time limit and the explanation of a failed call are part 1's.
-use super::{LIMIT, explain};
+// The time limit, the explanation of a failed call and the checks of how a
+// task waits are part 1's.
+use super::behaviour::{WAIT, assert_parked};
+use super::{LIMIT, assert_parked_in, counting_waker, explain};
 
 /// A socket on a port of the OS's choosing, failing the test with a
 /// readable message.
@@ -101,7 +117,14 @@ fn can_wait_for(socket: &AsyncUdpSocket, direction: Direction) -> Result<(), Str
 #[test]
 fn bind_registers_for_reading_and_writing() {
     within(LIMIT, "AsyncUdpSocket::bind did not return", || {
+        let reactor = code::reactor();
+        let before = reactor.registered();
         let socket = bind();
+        assert_eq!(
+            reactor.registered(),
+            before + 1,
+            "bind must register the socket with code::reactor() once"
+        );
         for direction in [Direction::Read, Direction::Write] {
             if let Err(refusal) = can_wait_for(&socket, direction) {
                 panic!(
@@ -112,6 +135,13 @@ fn bind_registers_for_reading_and_writing() {
                 );
             }
         }
+        drop(socket);
+        assert_eq!(
+            reactor.registered(),
+            before,
+            "dropping the socket left it registered with the reactor: its Drop (given in the \
+             stub) must deregister it"
+        );
     });
 }
 
@@ -346,4 +376,76 @@ fn a_receiver_and_a_sender_share_one_socket() {
     }
     let datagrams: Vec<&[u8]> = echoed.iter().map(|(d, _)| d.as_slice()).collect();
     assert_eq!(datagrams, [&b"a"[..], b"bb", b"ccc"]);
+}
+
+#[test]
+fn poll_recv_from_leaves_its_waker_in_the_read_slot() {
+    within(
+        LIMIT,
+        "poll_recv_from on a socket with no datagram did not return",
+        || {
+            let socket = bind();
+            let (waker, wakes) = counting_waker();
+            let mut buf = [0; 64];
+            // Nothing was sent: the try gets WouldBlock on every system.
+            match socket.poll_recv_from(&mut Context::from_waker(&waker), &mut buf) {
+                Poll::Pending => {}
+                Poll::Ready(Ok((n, from))) => panic!(
+                    "poll_recv_from returned a datagram of {n} bytes from {from} on a socket \
+                     nothing was sent to"
+                ),
+                Poll::Ready(Err(e)) => panic!("{}", explain("poll_recv_from", e)),
+            }
+            assert_parked_in(
+                socket.token(),
+                Direction::Read,
+                &waker,
+                &wakes,
+                "poll_recv_from on a socket with no datagram",
+            );
+        },
+    );
+}
+
+#[test]
+fn a_receiver_sleeps_until_its_datagram_comes() {
+    let ((received, receiver), trace) = within(
+        LIMIT,
+        "the receiver was never woken after the datagram arrived (sent 200 ms after it \
+         started waiting): poll_recv_from must store cx.waker() with \
+         reactor().set_waker(token, Direction::Read, cx.waker()); in the slot for \
+         Direction::Write it is woken on Linux by luck, and never on macOS or Windows",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let socket = bind();
+                    let to = address(&socket);
+                    let receiver = code::spawn(async move { receive(&socket, 64).await.0 });
+                    let id = receiver.id();
+                    // Another thread sends, later: meanwhile this thread has
+                    // nothing to do but wait.
+                    let sender = std::thread::spawn(move || {
+                        std::thread::sleep(WAIT);
+                        std_socket().send_to(b"late datagram", to).unwrap();
+                    });
+                    // The receiver tries first, finds nothing, and waits.
+                    code::executor::yield_now().await;
+                    let received = receiver.await;
+                    sender.join().unwrap();
+                    (received, id)
+                })
+            })
+        },
+    );
+    assert_eq!(received, b"late datagram");
+    assert_parked(
+        &trace,
+        trace.polls(receiver),
+        WAIT,
+        "a task receiving on a socket whose datagram came 200 ms later",
+        "On WouldBlock, poll_recv_from must store cx.waker() with reactor().set_waker(token, \
+         Direction::Read, cx.waker()) and return Pending; the reactor wakes the task when a \
+         datagram arrives.",
+        "The readiness pattern",
+    );
 }

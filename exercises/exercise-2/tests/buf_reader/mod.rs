@@ -16,7 +16,8 @@ use code::testing::within;
 use exercise_2::BufReader;
 
 use super::LIMIT;
-use super::mocks::{Failing, TrickleReader};
+use super::behaviour::{WAIT, assert_parked};
+use super::mocks::{Failing, Gate, GatedReader, TrickleReader, watched};
 
 /// A reader of `data` that gives at most `chunk` bytes per read.
 fn trickle(data: &[u8], chunk: usize) -> BufReader<TrickleReader> {
@@ -256,6 +257,13 @@ fn lines_are_read_in_large_reads_not_byte_by_byte() {
         })
     });
     assert_eq!(lines, 100);
+    assert!(
+        reader.largest_request >= exercise_2::DEFAULT_CAPACITY.max(8 * 1024),
+        "read_line asked the reader for at most {} bytes at a time, through a BufReader::new \
+         whose buffer holds 8 KiB: fill_buf must read into the whole buffer, however little \
+         the caller wants, so that one read of a socket brings as many lines as it can",
+        reader.largest_request
+    );
     // Generous: a read of at least 200 bytes at a time passes.
     assert!(
         reader.reads <= 4,
@@ -420,5 +428,43 @@ fn lines_from_a_socket_arrive_as_sent() {
         lines,
         ["GET / HTTP/1.0\r\n", "Host: localhost\r\n", "\r\n"],
         "the lines read from the socket differ from the lines sent"
+    );
+}
+
+#[test]
+fn read_line_sleeps_while_the_reader_is_not_ready() {
+    // As read_exact must (see `read_exact_sleeps_while_the_reader_is_not_ready`):
+    // a reader that is not ready keeps the task's waker and wakes it later.
+    let ((line, polls), trace) = within(
+        LIMIT,
+        "read_line did not finish with a reader that became ready after 200 ms: when the \
+         inner poll_read returns Pending, return Pending too; the reader wakes the task",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let gate = Gate::new("Partial reads and writes");
+                    let mut reader = BufReader::new(GatedReader::new(b"a late line\n", &gate));
+                    let opener = gate.open_after(WAIT);
+                    let mut line = String::new();
+                    watched(reader.read_line(&mut line))
+                        .await
+                        .unwrap_or_else(|e| panic!("read_line failed: {e}"));
+                    opener.join().unwrap();
+                    (line, reader.into_inner().polls)
+                })
+            })
+        },
+    );
+    assert_eq!(line, "a late line\n", "read_line returned the wrong line");
+    assert_parked(
+        &trace,
+        polls,
+        WAIT,
+        "read_line waiting for a reader that was not ready for 200 ms",
+        "When the inner reader's poll_read returns Pending, fill_buf must return Pending too \
+         (poll_fn(|cx| self.inner.poll_read(cx, &mut self.buf)).await does): the reader has \
+         kept the task's waker and wakes it when it is ready. Do not wake the task yourself, \
+         and do not call poll_read again in a loop.",
+        "Partial reads and writes",
     );
 }

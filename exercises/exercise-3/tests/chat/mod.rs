@@ -20,6 +20,8 @@ use code::net::{AsyncTcpListener, AsyncTcpStream};
 use code::testing::within;
 use exercise_3::{Full, OUTBOX_LINES, Outbox, WELCOME, chat};
 
+use super::behaviour::{WAIT, assert_parked, between, mark, polls_of_tasks};
+
 /// The whole test, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -193,6 +195,48 @@ fn close_stops_the_writer() {
             "close should drop the lines still waiting: the writer gets None at once"
         );
     });
+}
+
+#[test]
+fn a_writer_waiting_in_pop_sleeps_until_a_line_is_pushed() {
+    // A chat client's writer task waits in pop for most of its life: it
+    // must park there (its waker stored in the outbox, for push to wake),
+    // and the executor sleep, until a line comes.
+    let ((got, writer), trace) = within(
+        LIMIT,
+        "a task waiting in pop was never woken by a push 200 ms later: poll_pop must store \
+         cx.waker() before it returns Pending, and push must wake it",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let outbox = Rc::new(Outbox::new());
+                    let writer = {
+                        let outbox = Rc::clone(&outbox);
+                        code::spawn(async move { outbox.pop().await })
+                    };
+                    let id = writer.id();
+                    code::time::sleep(WAIT).await;
+                    outbox.push(line("at last\n")).unwrap();
+                    let got = writer.await;
+                    (got.map(|l| String::from_utf8_lossy(&l).into_owned()), id)
+                })
+            })
+        },
+    );
+    assert_eq!(
+        got.as_deref(),
+        Some("at last\n"),
+        "pop should return the line that was pushed"
+    );
+    assert_parked(
+        &trace,
+        trace.polls(writer),
+        WAIT,
+        "a task waiting in pop for a line pushed 200 ms later",
+        "With no line waiting, poll_pop must store cx.waker() in the outbox and return \
+         Pending; push wakes that waker. Do not wake the task in poll_pop.",
+        "An async echo server",
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -549,6 +593,83 @@ fn a_client_that_falls_too_far_behind_is_disconnected() {
                 assert_still_chatting(&server);
             })
         },
+    );
+}
+
+#[test]
+fn a_client_that_leaves_is_let_go() {
+    within(
+        LIMIT,
+        "the chat test with a client that leaves did not finish",
+        || {
+            code::block_on(async {
+                let (addr, server) = start_chat();
+                let mut ada = Client::join(addr, "ada").await;
+                let bob = Client::join(addr, "bob").await;
+                // Bob leaves: he closes his side and waits for the server
+                // to close its side too.
+                bob.stream.shutdown(std::net::Shutdown::Write).unwrap();
+                let mut buf = [0; 64];
+                let n = patiently(
+                    "bob closed his side and left, but the server kept his connection open \
+                     (nothing happened): once a client has left, let go of everything that \
+                     holds its stream (take it out of the room and end its writer task by \
+                     closing its outbox), or every client that ever came keeps a socket and a \
+                     task for as long as the server runs",
+                    bob.stream.read(&mut buf),
+                )
+                .await;
+                assert_eq!(
+                    n, 0,
+                    "bob left, and then got bytes nobody had sent to the room"
+                );
+                // The others go on.
+                let carol = Client::join(addr, "carol").await;
+                carol.say("hi\n").await;
+                ada.hears("hi\n", "carol").await;
+                assert_still_chatting(&server);
+            })
+        },
+    );
+}
+
+#[test]
+fn an_idle_chat_costs_nothing() {
+    // While nobody says anything, every task of the chat waits: each
+    // client's reader in a read, each writer in pop, the accept loop in
+    // accept. None is polled, and the executor sleeps.
+    let (_, trace) = within(
+        LIMIT,
+        "the chat test with a pause of 200 ms did not finish",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let (addr, server) = start_chat();
+                    let mut ada = Client::join(addr, "ada").await;
+                    let mut bob = Client::join(addr, "bob").await;
+                    ada.say("hello\n").await;
+                    bob.hears("hello\n", "ada").await;
+                    mark("idle begins");
+                    code::time::sleep(WAIT).await;
+                    mark("idle ends");
+                    bob.say("still there?\n").await;
+                    ada.hears("still there?\n", "bob").await;
+                    assert_still_chatting(&server);
+                })
+            })
+        },
+    );
+    let idle = between(&trace, "idle begins", "idle ends");
+    assert_parked(
+        &idle,
+        polls_of_tasks(&idle),
+        WAIT,
+        "the chat server's tasks while its two clients said nothing for 200 ms",
+        "Each task must wait where it parks until woken: a client's reader in \
+         stream.read(..).await, its writer in outbox.pop().await (poll_pop stores the waker, \
+         push wakes it), the accept loop in listener.accept().await. Never check again and \
+         again, nor on a timer, nor in a loop with yield_now.",
+        "An async echo server",
     );
 }
 

@@ -19,15 +19,25 @@ use std::time::Duration;
 
 use code::JoinHandle;
 use code::io::{read_exact, write_all};
+use code::mio::Token;
 use code::net::AsyncTcpStream;
+use code::reactor::Direction;
 use code::testing::within;
 use exercise_4::copy_bidirectional;
+
+use super::CHAPTER;
+use super::behaviour::{WAIT, assert_parked, between, mark};
 
 /// The whole test, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(10);
 
-/// One step on loopback takes microseconds; a second is "never".
-const PATIENCE: Duration = Duration::from_secs(1);
+/// One step on loopback takes microseconds, but one direction may wait for
+/// the other: a task that copies both ways polls them in turn, and while
+/// the first always has data and room, it spends the task's budget of
+/// operations before the second gets its turn. On a loaded machine (tests
+/// run in parallel) that wait can pass a second before the first byte of
+/// the second direction arrives; 3 s is "never" with room to spare.
+const PATIENCE: Duration = Duration::from_secs(3);
 
 /// Runs `step`, or fails the test with `problem` if it takes longer than
 /// `PATIENCE`.
@@ -44,6 +54,8 @@ struct Proxied {
     client: AsyncTcpStream,
     server: AsyncTcpStream,
     proxy: JoinHandle<io::Result<(u64, u64)>>,
+    /// The token of the proxy's side towards the server.
+    b: Token,
 }
 
 /// Which side's connection resets (SO_LINGER 0) when it is dropped, as a
@@ -76,12 +88,14 @@ async fn proxied(resets: Resets) -> Proxied {
     }
     let [client, a, b, server] =
         [client, a, b, server].map(|s| AsyncTcpStream::from_std(s).unwrap());
+    let b_token = b.token();
     // The proxy's task owns a and b: they close when it returns.
     let proxy = code::spawn(async move { copy_bidirectional(&a, &b).await });
     Proxied {
         client,
         server,
         proxy,
+        b: b_token,
     }
 }
 
@@ -136,6 +150,7 @@ fn copy_bidirectional_carries_a_conversation() {
                     client,
                     server,
                     proxy,
+                    ..
                 } = proxied(Resets::Neither).await;
                 let (mut client_sent, mut server_sent) = (0, 0);
                 for round in 1..=3 {
@@ -225,6 +240,7 @@ fn half_close_lets_the_other_direction_finish() {
                     client,
                     server,
                     proxy,
+                    ..
                 } = proxied(Resets::Neither).await;
                 // A request, then the client's end of stream at once, as
                 // `printf 'request\n' | nc -N` does.
@@ -297,6 +313,7 @@ fn copy_bidirectional_moves_much_both_ways_at_once() {
                     client,
                     server,
                     proxy,
+                    ..
                 } = proxied(Resets::Neither).await;
                 let (client, server) = (Rc::new(client), Rc::new(server));
                 for (side, salt) in [(&client, 1), (&server, 2)] {
@@ -362,6 +379,7 @@ fn an_error_in_one_direction_ends_the_copy() {
                     client,
                     server,
                     proxy,
+                    ..
                 } = proxied(resets).await;
                 let (vanishing, staying) = match resets {
                     Resets::Client => (client, server),
@@ -396,4 +414,155 @@ fn an_error_in_one_direction_ends_the_copy() {
             }
         })
     });
+}
+
+// How the proxy waits. Most of a proxy's life is waiting: for either side
+// to say something, or for room to write. Its task must park meanwhile
+// (both directions' wakers with the reactor, in their own slots) and the
+// executor sleep.
+
+/// The proxy's task's polls in `trace` between the marks.
+fn proxy_polls(trace: &code::trace::Trace, proxy: u64) -> (code::trace::Trace, usize) {
+    let idle = between(trace, "idle begins", "idle ends");
+    let polls = idle.polls(proxy);
+    (idle, polls)
+}
+
+#[test]
+fn an_idle_proxy_costs_nothing() {
+    let ((result, proxy), trace) = within(
+        LIMIT,
+        "the proxy test with a pause of 200 ms did not finish",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let Proxied {
+                        client,
+                        server,
+                        proxy,
+                        ..
+                    } = proxied(Resets::Neither).await;
+                    let id = proxy.id();
+                    let mut got = [0; 5];
+                    write_all(&mut &client, b"ping\n").await.unwrap();
+                    patiently(
+                        "the server did not get the client's message through the proxy",
+                        read_exact(&mut &server, &mut got),
+                    )
+                    .await;
+                    // Both sides silent: the proxy has nothing to do.
+                    mark("idle begins");
+                    code::time::sleep(WAIT).await;
+                    mark("idle ends");
+                    write_all(&mut &server, b"pong\n").await.unwrap();
+                    patiently(
+                        "the client got no answer through the proxy after a pause",
+                        read_exact(&mut &client, &mut got),
+                    )
+                    .await;
+                    client.shutdown(Shutdown::Write).unwrap();
+                    server.shutdown(Shutdown::Write).unwrap();
+                    let result = patiently(
+                        "copy_bidirectional did not return after both directions ended",
+                        async { Ok(proxy.await) },
+                    )
+                    .await;
+                    (result, id)
+                })
+            })
+        },
+    );
+    assert_counts(result, 5, 5);
+    let (idle, polls) = proxy_polls(&trace, proxy);
+    assert_parked(
+        &idle,
+        polls,
+        WAIT,
+        "copy_bidirectional while neither side said anything for 200 ms",
+        "When neither direction can go on, return Pending: each direction's read has left \
+         the task's waker with the reactor, which wakes the task when either side sends. Do \
+         not wake the task yourself to poll the other direction, and do not loop with \
+         yield_now.",
+        CHAPTER,
+    );
+}
+
+#[test]
+fn a_proxy_facing_a_full_writer_sleeps() {
+    // The client sends more than the socket buffers hold while the server
+    // reads nothing for a while: the proxy fills its side towards the
+    // server and must wait for room there.
+    const LEN: usize = 8 << 20;
+    let ((received, result, proxy), trace) = within(
+        LIMIT,
+        "the proxy test with a server that starts reading late did not finish",
+        || {
+            code::trace::record(|| {
+                code::block_on(async {
+                    let Proxied {
+                        client,
+                        server,
+                        proxy,
+                        b,
+                    } = proxied(Resets::Neither).await;
+                    let id = proxy.id();
+                    let client = Rc::new(client);
+                    let sending = {
+                        let client = Rc::clone(&client);
+                        code::spawn(async move {
+                            if write_all(&mut &*client, &pattern(LEN, 3)).await.is_ok() {
+                                let _ = client.shutdown(Shutdown::Write);
+                            }
+                        })
+                    };
+                    // Until the proxy waits for room towards the server: the
+                    // buffers of one loopback connection take a few MiB at
+                    // most. (At most 2 s; if it never waits there, the count
+                    // below says how it spent the time.)
+                    let reactor = code::reactor();
+                    for _ in 0..200 {
+                        if reactor.has_waker(b, Direction::Write) {
+                            break;
+                        }
+                        code::time::sleep(Duration::from_millis(10)).await;
+                    }
+                    mark("idle begins");
+                    code::time::sleep(WAIT).await;
+                    mark("idle ends");
+                    let received = read_to_end(
+                        &server,
+                        "the server stopped receiving the client's 8 MiB after it started \
+                         reading late",
+                    )
+                    .await;
+                    sending.await;
+                    server.shutdown(Shutdown::Write).unwrap();
+                    let result = patiently(
+                        "copy_bidirectional did not return after both directions ended",
+                        async { Ok(proxy.await) },
+                    )
+                    .await;
+                    (received, result, id)
+                })
+            })
+        },
+    );
+    assert!(
+        received == pattern(LEN, 3),
+        "the server got {} of {LEN} bytes, or other bytes than were sent",
+        received.len()
+    );
+    assert_counts(result, LEN, 0);
+    let (idle, polls) = proxy_polls(&trace, proxy);
+    assert_parked(
+        &idle,
+        polls,
+        WAIT,
+        "copy_bidirectional while the server read nothing for 200 ms and its socket was full",
+        "When neither direction can go on, return Pending: the write that got WouldBlock has \
+         left the task's waker with the reactor, which wakes the task when there is room. Do \
+         not wake the task yourself to poll the other direction, and do not loop with \
+         yield_now.",
+        CHAPTER,
+    );
 }
