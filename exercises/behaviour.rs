@@ -59,27 +59,11 @@ pub fn polls_of_tasks(trace: &Trace) -> usize {
         .count()
 }
 
-/// How long the executor slept with nothing to run: the waits with a
-/// timeout other than zero (`Trace::time_asleep` also counts the quick looks
-/// for events between rounds, which a busy loop makes by the thousand).
-pub fn asleep(trace: &Trace) -> Duration {
-    let mut idle = false;
-    let mut asleep = Duration::ZERO;
-    for event in trace.events() {
-        match event {
-            Event::WaitBegun { timeout } => idle = *timeout != Some(Duration::ZERO),
-            Event::WaitEnded { slept, .. } if idle => asleep += *slept,
-            _ => {}
-        }
-    }
-    asleep
-}
-
 /// Fails the test, naming the mistake, unless the code under test parked
 /// for the `waited` it was made to wait: `polls` (of the task, or of the
 /// reader or writer it waited on) stayed below [`MOST_POLLS`], and the
 /// executor waited for events (`trace.waits()`) and slept at least half of
-/// `waited` ([`asleep`]).
+/// `waited` (`trace.time_asleep()`).
 ///
 /// `what` names what waited ("read() on a socket with no data yet"), `how`
 /// says how to park in the learner's code, `chapter` what to reread.
@@ -92,7 +76,7 @@ pub fn assert_parked(
     how: &str,
     chapter: &str,
 ) {
-    let (waits, asleep) = (trace.waits(), asleep(trace));
+    let (waits, asleep) = (trace.waits(), trace.time_asleep());
     let seen = format!(
         "(polled {polls} times in {waited:?}; the executor waited for events {waits} times \
          and slept {asleep:?})"

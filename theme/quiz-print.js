@@ -36,17 +36,23 @@
     }
 
     /**
-     * A question's choices in print order and the letter of the answer. The
-     * quiz shuffles them on screen; on paper the answer takes a place that
+     * A question's choices in print order and the letters of the answers
+     * (one, or several for a question with more than one right answer). The
+     * quiz shuffles them on screen; on paper each answer takes a place that
      * depends on the question's number, so it is not always A.
      */
     function choices(question, number) {
         const distractors = question.prompt.distractors ?? [];
-        const count = distractors.length + 1;
-        const at = question.prompt.answerIndex ?? (number * 7 + 1) % count;
-        const list = [...distractors];
-        list.splice(at, 0, question.answer.answer);
-        return { list, letter: String.fromCharCode(65 + at) };
+        const right = [].concat(question.answer.answer);
+        const list = distractors.map((text) => ({ text, right: false }));
+        right.forEach((text, k) => {
+            const at = right.length === 1 && question.prompt.answerIndex !== undefined
+                ? question.prompt.answerIndex
+                : (number * 7 + 1 + k * 3) % (list.length + 1);
+            list.splice(at, 0, { text, right: true });
+        });
+        const letters = list.flatMap((c, i) => (c.right ? [String.fromCharCode(65 + i)] : []));
+        return { list: list.map((c) => c.text), letters };
     }
 
     /** One question for print, and its answer (with the explanation) for the answers section. */
@@ -59,12 +65,13 @@
         const prompt = question.prompt ?? {};
         switch (question.type) {
             case 'MultipleChoice': {
-                const { list, letter } = choices(question, number);
+                const { list, letters } = choices(question, number);
+                const rightOnes = [].concat(question.answer.answer)
+                    .map((a) => markdown(a).replace(/^<p>|<\/p>$/g, ''));
                 return {
                     question: `${markdown(prompt.prompt)}<ol class="choices">${
                         list.map((c) => `<li>${markdown(c)}</li>`).join('')}</ol>`,
-                    answer: `<p><strong>${letter}</strong>: ${
-                        markdown(question.answer.answer).replace(/^<p>|<\/p>$/g, '')}</p>`,
+                    answer: `<p><strong>${letters.join(', ')}</strong>: ${rightOnes.join('; ')}</p>`,
                 };
             }
             case 'ShortAnswer':

@@ -619,15 +619,21 @@ impl Trace {
         )
     }
 
-    /// How long the thread spent inside the reactor's waits, in all.
+    /// How long the thread slept in the waits that [`waits`](Self::waits)
+    /// counts: those with nothing to run. (The zero-timeout looks between
+    /// rounds are left out: a busy loop makes thousands of them, and their
+    /// time is spent collecting events, not sleeping.)
     pub fn time_asleep(&self) -> Duration {
-        self.events
-            .iter()
-            .map(|e| match e {
-                Event::WaitEnded { slept, .. } => *slept,
-                _ => Duration::ZERO,
-            })
-            .sum()
+        let mut idle = false;
+        let mut asleep = Duration::ZERO;
+        for event in &self.events {
+            match event {
+                Event::WaitBegun { timeout } => idle = *timeout != Some(Duration::ZERO),
+                Event::WaitEnded { slept, .. } if idle => asleep += *slept,
+                _ => {}
+            }
+        }
+        asleep
     }
 
     /// How many `op` calls `code::net` made on `token`'s socket.

@@ -155,6 +155,25 @@ fn waits_and_time_asleep_count_the_blocking_waits() {
 }
 
 #[test]
+fn a_busy_loop_is_never_asleep() {
+    // 50 ms of a task that wakes itself at every poll: the executor only
+    // takes zero-timeout looks at the events, which are not sleep.
+    let trace = within(LIMIT, "the busy loop did not end", || {
+        trace::record(|| {
+            code::block_on(async {
+                let start = std::time::Instant::now();
+                while start.elapsed() < Duration::from_millis(50) {
+                    code::executor::yield_now().await;
+                }
+            })
+        })
+        .1
+    });
+    assert_eq!(trace.waits(), 0);
+    assert_eq!(trace.time_asleep(), Duration::ZERO, "{:?}", trace.lines());
+}
+
+#[test]
 fn notes_are_recorded_only_while_recording_and_lines_skip_silent_events() {
     trace::emit(|| "not recorded".to_string());
     let ((), trace) = trace::record(|| {

@@ -532,9 +532,9 @@ test('the print page renders every chapter, and each quiz on paper', TEST_LIMIT,
   const answerCount = await answers.locator('ol > li').count();
   assert.equal(answerCount, quizzes.reduce((a, b) => a + b, 0), 'an answer for each question');
   assert.ok(!(await page.locator('.mdbook-quiz').first().isVisible()), 'the interactive quiz prints too');
-  // A multiple-choice answer names its choice, then says why.
+  // A multiple-choice answer names its choice (or choices: "A, C"), then says why.
   const lettered = await answers.locator('ol > li').evaluateAll((lis) =>
-    lis.filter((li) => /^[A-Z]: \S/.test(li.innerText) && li.querySelectorAll('p').length >= 2).length);
+    lis.filter((li) => /^[A-Z](, [A-Z])*: \S/.test(li.innerText) && li.querySelectorAll('p').length >= 2).length);
   assert.equal(lettered, multipleChoice, 'each multiple-choice answer names its letter and has its explanation');
   await answers.evaluate((el) => el.scrollIntoView());
   await screenshot(page, 'print-quiz-answers');

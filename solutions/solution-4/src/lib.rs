@@ -73,19 +73,27 @@ pub async fn copy_bidirectional(a: &AsyncTcpStream, b: &AsyncTcpStream) -> io::R
     // read and a's write for the other), so a wake from either polls both;
     // the direction that was not ready tries, gets WouldBlock and stores
     // the waker again, which is harmless.
+    // Which direction is polled first takes turns, poll by poll. A poll of
+    // the task has one cooperative budget: a direction whose sockets are
+    // always ready can spend all of it, and the one polled after it then
+    // gets only `Pending`, poll after poll, if it always came second.
+    let mut a_to_b_first = true;
     poll_fn(|cx| {
-        if a_to_b_done.is_none() {
-            if let Poll::Ready(result) = a_to_b.as_mut().poll(cx) {
-                // `?`: an error ends both directions at once.
-                a_to_b_done = Some(result?);
+        for a_to_b_turn in [a_to_b_first, !a_to_b_first] {
+            // A finished future must not be polled again, hence the checks.
+            if a_to_b_turn && a_to_b_done.is_none() {
+                if let Poll::Ready(result) = a_to_b.as_mut().poll(cx) {
+                    // `?`: an error ends both directions at once.
+                    a_to_b_done = Some(result?);
+                }
+            }
+            if !a_to_b_turn && b_to_a_done.is_none() {
+                if let Poll::Ready(result) = b_to_a.as_mut().poll(cx) {
+                    b_to_a_done = Some(result?);
+                }
             }
         }
-        // A finished future must not be polled again, hence the checks.
-        if b_to_a_done.is_none() {
-            if let Poll::Ready(result) = b_to_a.as_mut().poll(cx) {
-                b_to_a_done = Some(result?);
-            }
-        }
+        a_to_b_first = !a_to_b_first;
         match (a_to_b_done, b_to_a_done) {
             (Some(sent), Some(received)) => Poll::Ready(Ok((sent, received))),
             _ => Poll::Pending,
