@@ -8,9 +8,8 @@
 //!
 //! Replace every `todo!()`, and the `let _ = …;` line above it (it only
 //! keeps the unfinished stub free of unused-variable warnings). Check your
-//! work with `cargo test -p exercise-1`, or one part at a time with
-//! `cargo test -p exercise-1 --test async_tcp_stream` and
-//! `--test async_udp_socket`.
+//! work with `cargo test -p exercise-1` (both parts), or part 2 alone with
+//! `cargo test -p exercise-1 async_udp_socket` (a filter on the test names).
 
 use std::future::Future;
 use std::io;

@@ -9,9 +9,8 @@
 //!
 //! Replace every `todo!()`, and the `let _ = …;` line above it (it only
 //! keeps the unfinished stub free of unused-variable warnings). Check your
-//! work with `cargo test -p exercise-2`, or one part at a time with
-//! `cargo test -p exercise-2 --test read_exact_write_all` and
-//! `--test buf_reader`.
+//! work with `cargo test -p exercise-2` (both parts), or part 2 alone with
+//! `cargo test -p exercise-2 buf_reader` (a filter on the test names).
 
 use std::io;
 use std::task::{Context, Poll};
