@@ -478,7 +478,7 @@ impl Player {
                 .iter()
                 .any(|s| s.state.tokens.values().any(|t| t.unread > 0 || t.eof));
         let mut out = String::from("{\n  \"title\": ");
-        string(&mut out, &self.title);
+        code::trace::json_string(&mut out, &self.title);
         let _ = write!(
             out,
             ",\n  \"slots\": \"{}\",\n  \"bytes\": {bytes},\n  \"steps\": [",
@@ -487,15 +487,15 @@ impl Player {
         for (i, step) in steps.iter().enumerate() {
             out += if i == 0 { "\n    {" } else { ",\n    {" };
             out += "\"line\": ";
-            string(&mut out, &step.line);
+            code::trace::json_string(&mut out, &step.line);
             out += ", \"actor\": ";
             match step.actor {
-                Some(actor) => string(&mut out, actor),
+                Some(actor) => code::trace::json_string(&mut out, actor),
                 None => out += "null",
             }
             let _ = write!(out, ", \"task\": {}", number(step.task));
             out += ",\n     \"meaning\": ";
-            string(&mut out, &step.meaning);
+            code::trace::json_string(&mut out, &step.meaning);
             let state = &step.state;
             let _ = write!(
                 out,
@@ -961,24 +961,4 @@ fn bytes(n: usize) -> &'static str {
 
 fn number(value: Option<u64>) -> String {
     value.map_or("null".to_string(), |n| n.to_string())
-}
-
-/// Appends `text` as a JSON string literal.
-fn string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            // A `</script>` in the text would end the page's <script> early.
-            '<' => out.push_str("\\u003c"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }

@@ -765,8 +765,11 @@ fn json_fields(out: &mut String, event: &Event) {
     };
 }
 
-/// Appends `text` as a JSON string literal.
-fn json_string(out: &mut String, text: &str) {
+/// Appends `text` to `out` as a JSON string literal. `<` is written as
+/// `\u003c`, so that the JSON can sit inside an HTML `<script>` element
+/// (a `</script>` in the text would otherwise end it early); the book's
+/// trace player embeds its data that way.
+pub fn json_string(out: &mut String, text: &str) {
     out.push('"');
     for c in text.chars() {
         match c {
@@ -775,6 +778,7 @@ fn json_string(out: &mut String, text: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
+            '<' => out.push_str("\\u003c"),
             c if (c as u32) < 0x20 => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
