@@ -79,6 +79,15 @@ struct TaskWaker {
     /// True while the id is in the run queue, so a task woken ten times is
     /// queued (and polled) once. Cleared just before the task is polled: a
     /// wake during its own poll queues it again.
+    ///
+    /// Both sides use a swap with `AcqRel`, never a plain store. A wake that
+    /// finds the flag still set does not queue the task: it counts on the
+    /// poll about to happen to see what the waking thread wrote before it
+    /// woke (data in a channel, a flag). The swap that clears the flag
+    /// acquires what that wake's swap released, so the poll does see it; a
+    /// `store(false, Release)` acquires nothing, and on a weakly ordered CPU
+    /// (ARM, such as Apple silicon) the poll could read the old state and
+    /// return `Pending` with the task in no queue: a lost wakeup.
     scheduled: AtomicBool,
     shared: Arc<Shared>,
 }
@@ -184,7 +193,8 @@ impl Executor {
             trace::emit!(late_wake(id));
             return; // finished already; this was a late wake
         };
-        task.waker.scheduled.store(false, Ordering::Release);
+        // A swap, not a store: see `TaskWaker::scheduled`.
+        task.waker.scheduled.swap(false, Ordering::AcqRel);
         let waker = Waker::from(Arc::clone(&task.waker));
         trace::emit!(polled(id));
         self.reactor.set_current_task(Some(id));
@@ -243,7 +253,7 @@ impl Executor {
                     self.poll_task(id);
                     continue;
                 }
-                main.scheduled.store(false, Ordering::Release);
+                main.scheduled.swap(false, Ordering::AcqRel); // see `TaskWaker::scheduled`
                 let waker = Waker::from(Arc::clone(&main));
                 trace::emit!(polled(MAIN));
                 reactor.set_current_task(Some(MAIN));

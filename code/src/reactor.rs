@@ -52,8 +52,8 @@ pub enum Direction {
 }
 
 /// The token of the [`mio::Waker`] that other threads use to interrupt
-/// [`Reactor::wait`]. Sources get tokens counting up from 0, so they never
-/// reach it.
+/// [`Reactor::wait`]. Sources get tokens counting up from 0, and
+/// [`Reactor::register`] refuses to hand this one out.
 pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
 
 /// How many ready I/O operations a task may do in one poll before the next
@@ -173,7 +173,17 @@ impl Reactor {
         // deregistered (its `set_waker` then panics, instead of parking in
         // another socket's slot), and a change to the dispatch that let code
         // run, and register, in the middle of a batch.
-        self.next_token.set(token.0 + 1);
+        // On a 64-bit target the count cannot run out; on a 32-bit one, 2^32
+        // registrations can (50 days at 1,000 connections a second). Then
+        // refuse, rather than wrap around and reuse tokens, or hand out
+        // `WAKE_TOKEN`, whose events mean "woken from another thread".
+        let next = token.0.checked_add(1).filter(|&n| n != WAKE_TOKEN.0);
+        let Some(next) = next else {
+            return Err(io::Error::other(
+                "reactor: every token has been handed out (tokens are never reused)",
+            ));
+        };
+        self.next_token.set(next);
         self.registry.register(source, token, interest)?;
         self.sources.borrow_mut().insert(
             token,

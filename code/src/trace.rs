@@ -37,8 +37,10 @@
 //! assert_eq!(trace.stores(token, Direction::Read), 1);
 //! assert_eq!(trace.wakes(token, Direction::Read), 1);
 //! assert_eq!(trace.stores(token, Direction::Write), 0);
-//! // In between, the thread waited in the reactor once (it did not spin).
-//! assert_eq!(trace.waits(), 1);
+//! // In between, the thread waited in the reactor (it did not spin): once on
+//! // Linux and macOS; on Windows an event that wakes nobody may end a wait
+//! // first, and the executor waits again.
+//! assert!(trace.waits() >= 1);
 //! assert!(trace.lines().contains(&"reactor: waking reader of token 0".to_string()));
 //! ```
 //!

@@ -160,7 +160,9 @@ fn reading_less_than_is_available_never_strands_the_rest() {
 #[test]
 fn signals_do_not_break_the_reactors_wait() {
     extern "C" fn ignore(_: libc::c_int) {}
-    // A handler without SA_RESTART, so epoll_wait returns EINTR.
+    // A handler of our own (the default action would end the process). Whatever
+    // SA_RESTART says, epoll_wait is never restarted after a handler ran
+    // (signal(7)): it returns EINTR.
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
         action.sa_sigaction = ignore as *const () as usize;

@@ -1,5 +1,6 @@
 //! Stress and fault tests of the runtime itself: a stream used by two tasks
-//! at once, a slow reader, signals, stale events, wakes from other threads. Every byte is checked against a pseudo-random pattern, so a lost,
+//! at once, a slow reader, signals, stale events, wakes from other threads.
+//! Every byte is checked against a pseudo-random pattern, so a lost,
 //! duplicated or reordered chunk fails the test.
 
 mod stress_common;
@@ -488,6 +489,60 @@ fn a_wake_from_another_thread_at_any_moment_is_never_lost() {
                         }
                         sent = true;
                         to_helper.send(cx.waker().clone()).unwrap();
+                        Poll::Pending
+                    })
+                    .await;
+                }
+            });
+            drop(to_helper);
+            helper.join().unwrap();
+        },
+    );
+}
+
+/// A wake that finds its task already queued does not queue it again: it
+/// counts on the coming poll to see what the waking thread wrote first. The
+/// helper thread here wakes the task (queuing it), then publishes the next
+/// value with a `Relaxed` store and wakes it again, at moments that sweep
+/// across the executor's clearing of the `scheduled` flag. The poll must see
+/// the value, or the task waits for a wake that never comes and the test
+/// times out. (On x86 every atomic read-modify-write is a full fence, so a
+/// plain `store(false)` of the flag passes here too; the `AcqRel` swap is
+/// what makes it hold on ARM.)
+#[test]
+fn a_wake_that_finds_its_task_queued_hands_over_what_was_written_before_it() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const ROUNDS: usize = 20_000;
+    within(
+        Duration::from_secs(20),
+        "a wake that found its task already queued was lost: the poll did not see what the \
+         waking thread wrote before waking (is `scheduled` cleared with an acquiring swap?)",
+        || {
+            let value = Arc::new(AtomicUsize::new(0));
+            let (to_helper, wakers) = mpsc::channel::<Waker>();
+            let published = Arc::clone(&value);
+            let helper = thread::spawn(move || {
+                let mut delay = 0;
+                for (round, waker) in (1..).zip(wakers) {
+                    waker.wake_by_ref();
+                    delay = (delay + 7) % 300;
+                    (0..delay).for_each(|_| std::hint::spin_loop());
+                    published.store(round, Ordering::Relaxed);
+                    waker.wake();
+                }
+            });
+            code::block_on(async {
+                for round in 1..=ROUNDS {
+                    let mut sent = false;
+                    std::future::poll_fn(|cx| {
+                        if value.load(Ordering::Relaxed) >= round {
+                            return Poll::Ready(());
+                        }
+                        if !sent {
+                            sent = true;
+                            to_helper.send(cx.waker().clone()).unwrap();
+                        }
                         Poll::Pending
                     })
                     .await;
