@@ -72,14 +72,8 @@ const KNOWN_FAILURES = {
   // hidden lines (whole source files included as `# ` lines).
   search: ['waker'],
   // Pages whose diagrams have no text alternative yet (mermaid's `accTitle:`
-  // and `accDescr:`, which become the SVG's <title> and <desc>).
-  diagramTextAlternatives: [
-    'cancellation-safety.html', 'copy-and-throughput.html', 'drive-through.html',
-    'echo-server.html', 'edge-and-level.html', 'following-the-data.html',
-    'readiness-pattern.html', 'when-it-breaks.html', 'where-we-start.html',
-    // On main, merged after this list was made.
-    'tcp-life-cycle.html',
-  ],
+  // and `accDescr`, which become the SVG's <title> and <desc>): none now.
+  diagramTextAlternatives: [],
 };
 
 const pages = () => allPages(bookDir);
