@@ -331,7 +331,7 @@ async fn ends() -> io::Result<String> {
     drop(tx);
     let mut buf = [0; 8];
     out += &format!(
-        "  writer dropped after 3 bytes, read_exact of 8: {}\n",
+        "  writer dropped after 3 bytes, read_exact of 8:\n    {}\n",
         show(read_exact(&mut rx, &mut buf).await)
     );
     let more = std::future::poll_fn(|cx| rx.poll_read(cx, &mut buf)).await;

@@ -108,8 +108,8 @@ async fn progress_kept_outside() -> io::Result<String> {
             Err(_elapsed) => timeouts += 1,
         }
     }
-    let mut report = format!("read into buf[filled..], {PATIENCE:?} timeout per read: ");
-    report += &format!("{filled} bytes, {} to {}, ", buf[0], buf[99]);
+    let mut report = format!("read into buf[filled..], {PATIENCE:?} timeout per read:");
+    report += &format!("\n  {filled} bytes, {} to {}, ", buf[0], buf[99]);
     report += match timeouts {
         0 => "and no read timed out\n",
         _ => "although reads timed out on the way\n",

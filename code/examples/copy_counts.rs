@@ -120,7 +120,7 @@ fn tcp_copy() -> io::Result<String> {
         .enumerate()
         .all(|(i, &b)| b == (i % 251) as u8);
     Ok(format!(
-        "copying {} MiB over loopback TCP with code::io::copy: {copied} bytes copied, \
+        "copying {} MiB over loopback TCP with code::io::copy:\n  {copied} bytes copied, \
          {} received, {}\n",
         TOTAL >> 20,
         received.len(),

@@ -56,10 +56,12 @@ pub fn run() -> String {
         let addr = listener.local_addr()?;
         let server = code::spawn(async move {
             let (mut stream, _) = listener.accept().await?;
-            count_lines(&mut stream).await // AsyncTcpStream as a futures_io::AsyncRead
+            // AsyncTcpStream as a futures_io::AsyncRead
+            count_lines(&mut stream).await
         });
         let mut client = AsyncTcpStream::connect(addr).await?;
-        send_lines(&mut client, &["edge", "level", "readiness"]).await?; // as an AsyncWrite
+        // and as a futures_io::AsyncWrite
+        send_lines(&mut client, &["edge", "level", "readiness"]).await?;
         let (lines, text) = server.await?;
         Ok::<_, io::Error>(format!(
             "the server counted {lines} lines: {:?}\n",

@@ -111,7 +111,7 @@ pub fn run() -> String {
         // 4. A writer that accepts nothing.
         let mut writer = Script(vec![Ok(b"")]); // Ok(0)
         let result = write_all(&mut writer, b"burger").await;
-        out += &format!("write_all, writer takes 0 bytes -> {}\n", show(result));
+        out += &format!("write_all, writer takes 0 bytes ->\n  {}\n", show(result));
     });
     out
 }

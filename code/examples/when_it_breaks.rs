@@ -444,7 +444,8 @@ fn pending_without_a_waker() {
         let mut buf = [0; 16];
         match (&ours).read(&mut buf) {
             Ok(n) => Poll::Ready(n),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Poll::Pending, // the bug
+            // the bug
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Poll::Pending,
             Err(e) => panic!("{e}"),
         }
     }));
