@@ -32,7 +32,7 @@ pub fn run() -> String {
 
             // The server: one task per accepted connection. It notes the
             // accepted streams' tokens, so that the trace can be searched for
-            // their wakers (a client's `connect` parks a writer too).
+            // their wakers (a client's `connect` may park a writer too).
             let server_tokens = Rc::clone(&accepted);
             code::spawn(async move {
                 for _ in 0..CLIENTS {

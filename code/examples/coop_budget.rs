@@ -10,8 +10,6 @@ use std::cell::Cell;
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
 use std::rc::Rc;
-use std::thread;
-use std::time::Duration;
 
 use code::net::AsyncTcpStream;
 
@@ -62,7 +60,8 @@ pub struct Starved {
 pub fn starve(budget: bool) -> io::Result<Starved> {
     let (ours, mut peer) = connected_pair()?;
     peer.write_all(&[b'x'; LEN])?;
-    all_arrived(&ours, LEN)?;
+    // So that the greedy reader never finds its socket empty.
+    code::testing::all_arrived(&ours, LEN)?;
     let (result, trace) = code::trace::record(|| {
         code::block_on(async {
             let stream = AsyncTcpStream::from_std(ours)?;
@@ -97,19 +96,6 @@ pub fn starve(budget: bool) -> io::Result<Starved> {
     })
 }
 // ANCHOR_END: starve
-
-/// Waits until `len` bytes are readable on `stream` (the peer's write has
-/// arrived), so that the greedy reader never finds its socket empty.
-fn all_arrived(stream: &TcpStream, len: usize) -> io::Result<()> {
-    let mut buf = vec![0; len];
-    for _ in 0..1000 {
-        if stream.peek(&mut buf)? == len {
-            return Ok(());
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-    Err(io::Error::other("the peer's bytes never all arrived"))
-}
 
 /// Two ends of one loopback TCP connection.
 fn connected_pair() -> io::Result<(TcpStream, TcpStream)> {

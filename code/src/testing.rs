@@ -68,3 +68,26 @@ where
         }
     }
 }
+
+/// Waits, for up to a second, until `len` bytes sent by the peer are in
+/// `stream`'s receive buffer, without reading them.
+///
+/// On Linux a loopback `write` has delivered its bytes by the time it
+/// returns, but neither POSIX nor mio promises that. An example whose output
+/// depends on the bytes being there (no `WouldBlock` on the first read)
+/// waits with this, so that it prints the same on every system.
+pub fn all_arrived(stream: &std::net::TcpStream, len: usize) -> std::io::Result<()> {
+    let mut buf = vec![0; len];
+    for _ in 0..1000 {
+        match stream.peek(&mut buf) {
+            Ok(n) if n == len => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    Err(std::io::Error::other(format!(
+        "the peer's {len} bytes did not all arrive within a second"
+    )))
+}
