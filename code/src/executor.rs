@@ -87,7 +87,10 @@ struct TaskWaker {
     /// acquires what that wake's swap released, so the poll does see it; a
     /// `store(false, Release)` acquires nothing, and on a weakly ordered CPU
     /// (ARM, such as Apple silicon) the poll could read the old state and
-    /// return `Pending` with the task in no queue: a lost wakeup.
+    /// return `Pending` with the task in no queue: a lost wakeup. (On x86 a
+    /// plain store would happen to work: the `Arc` clone of the task's waker
+    /// between clearing the flag and polling is a locked instruction, a full
+    /// fence there. Nothing in the language promises that.)
     scheduled: AtomicBool,
     shared: Arc<Shared>,
 }

@@ -506,9 +506,10 @@ fn a_wake_from_another_thread_at_any_moment_is_never_lost() {
 /// value with a `Relaxed` store and wakes it again, at moments that sweep
 /// across the executor's clearing of the `scheduled` flag. The poll must see
 /// the value, or the task waits for a wake that never comes and the test
-/// times out. (On x86 every atomic read-modify-write is a full fence, so a
-/// plain `store(false)` of the flag passes here too; the `AcqRel` swap is
-/// what makes it hold on ARM.)
+/// times out. (On x86 a plain `store(false)` of the flag passes here too:
+/// the executor clones the task's `Arc` between clearing the flag and
+/// polling, a locked instruction that is a full fence on x86. The `AcqRel`
+/// swap is what makes it hold on ARM, and by the language's rules.)
 #[test]
 fn a_wake_that_finds_its_task_queued_hands_over_what_was_written_before_it() {
     use std::sync::Arc;

@@ -590,7 +590,7 @@ fn a_reader_sleeps_until_its_data_comes() {
         "the reader was never woken after the data arrived (sent 200 ms after it started \
          waiting): poll_read must store cx.waker() with reactor().set_waker(token, \
          Direction::Read, cx.waker()); in the slot for Direction::Write it is woken on Linux \
-         by luck, and never on macOS or Windows",
+         by luck, never on macOS, and on Windows over and over for nothing",
         || {
             code::trace::record(|| {
                 code::block_on(async {

@@ -414,7 +414,8 @@ fn a_receiver_sleeps_until_its_datagram_comes() {
         "the receiver was never woken after the datagram arrived (sent 200 ms after it \
          started waiting): poll_recv_from must store cx.waker() with \
          reactor().set_waker(token, Direction::Read, cx.waker()); in the slot for \
-         Direction::Write it is woken on Linux by luck, and never on macOS or Windows",
+         Direction::Write it is woken on Linux by luck, never on macOS, and on Windows \
+         over and over for nothing",
         || {
             code::trace::record(|| {
                 code::block_on(async {
