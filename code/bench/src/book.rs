@@ -258,12 +258,13 @@ fn scale_case(results: &[ScaleResult], server: ScaleServer) -> &ScaleResult {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::scale::ScaleRun;
 
-    /// Results shaped like a real run's, with made-up numbers.
-    fn fake_run() -> (Config, Vec<CopyResult>, Vec<EchoResult>, Vec<ScaleResult>) {
+    /// Results shaped like a real run's, with made-up numbers (the chart's
+    /// tests use them too).
+    pub(crate) fn fake_run() -> (Config, Vec<CopyResult>, Vec<EchoResult>, Vec<ScaleResult>) {
         let config = Config::full();
         let copy = copy::BUFFERS
             .iter()

@@ -461,8 +461,8 @@ fn escape(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::book::book_dir;
+    use crate::book::tests::fake_run;
     use crate::report;
-    use crate::scale::ScaleRun;
 
     /// The committed chart is the drawing of the numbers on the committed
     /// page. `REDRAW_CHART=1` writes it instead (after a change to the
@@ -532,54 +532,5 @@ mod tests {
         assert!(err.contains("`copy` section"), "{err}");
         let err = Chart::from_page("no numbers here").unwrap_err();
         assert!(err.contains("then N times"), "{err}");
-    }
-
-    /// Results shaped like a real run's, with made-up numbers.
-    fn fake_run() -> (Config, Vec<CopyResult>, Vec<EchoResult>, Vec<ScaleResult>) {
-        let config = Config::full();
-        let copy = copy::BUFFERS
-            .iter()
-            .flat_map(|&buffer| {
-                Proxy::ALL.iter().map(move |&proxy| CopyResult {
-                    proxy,
-                    buffer,
-                    seconds: vec![0.3, 0.234, 0.35],
-                    cpu: vec![0.2, 0.2, 0.21],
-                    bytes: 256 << 20,
-                })
-            })
-            .collect();
-        let echo = [(100, 1_000), (1_000, 100)]
-            .iter()
-            .flat_map(|&(clients, round_trips)| {
-                [EchoServer::Code, EchoServer::Tokio, EchoServer::StdThreads]
-                    .into_iter()
-                    .map(move |server| EchoResult {
-                        server,
-                        clients,
-                        round_trips,
-                        seconds: vec![2.0, 2.1, 1.9],
-                        cpu: vec![0.6, 0.6, 0.6],
-                    })
-            })
-            .collect();
-        let scale = ScaleServer::ALL
-            .iter()
-            .map(|&server| ScaleResult {
-                server,
-                connections: 10_000,
-                active: 1_000,
-                round_trips: 100,
-                runs: vec![ScaleRun {
-                    held: 10_000,
-                    errors: 0,
-                    first_error: None,
-                    rss_before: 2 << 20,
-                    rss_loaded: (2 << 20) + 10_000 * 9 * 1024,
-                    active_seconds: 2.0,
-                }],
-            })
-            .collect();
-        (config, copy, echo, scale)
     }
 }

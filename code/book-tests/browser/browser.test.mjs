@@ -14,13 +14,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import {
   DESKTOP, PHONE, THEMES, arrowKeysScroll, axeViolations, diagramContrast, diagramsRendered, measureDiagrams,
-  overflowingBlocks, pages as allPages, quizMarkContrast, search, serveBook, visibleSectionText, withTheme,
+  overflowingBlocks, pages as allPages, quizMarkContrast, search, serveBook, startBrowser, visibleSectionText, withTheme,
 } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -29,12 +28,6 @@ const bookDir = resolve(process.env.BOOK_DIR ?? join(repo, 'target/book'));
 const shotsDir = resolve(process.env.SCREENSHOTS_DIR ?? join(repo, 'target/screenshots'));
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-// Flags from Debian's Chromium probe: no sandbox (we run as root in CI), no
-// GPU, and nothing that reaches the network on its own.
-const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 /** No check may hang CI: each test fails after this long. */
 const TEST_LIMIT = { timeout: 240_000 };
@@ -81,30 +74,17 @@ const contentPages = () => pages().filter((p) => !['print.html', 'toc.html', '40
 const pagesWith = (marker) => contentPages().filter((p) => readFileSync(join(bookDir, p), 'utf8').includes(marker));
 const shotName = (path) => path.replace(/\.html$/, '').replace(/\W+/g, '-');
 
-let server;
+let session;
 let base;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(join(bookDir, 'index.html')),
-    `no built book at ${bookDir}: run \`mdbook build\` first (or set BOOK_DIR)`);
-  assert.ok(existsSync(executablePath),
-    `no Chromium at ${executablePath}: \`apt-get install -y chromium\` (or set CHROMIUM)`);
-  mkdirSync(shotsDir, { recursive: true });
-  // Only this run's pictures: a stale one would show a page as it was.
-  for (const name of readdirSync(shotsDir)) {
-    if (name.endsWith('.png')) rmSync(join(shotsDir, name));
-  }
-  // A static server, as a reader's web host would be (file:// hides some
-  // errors, such as a script fetched by a path that only works locally).
-  server = await serveBook(bookDir);
-  base = server.base;
-  browser = await chromium.launch({ executablePath, args: chromiumArgs, timeout: 30_000 });
+  session = await startBrowser({ bookDir, shotsDir, executablePath });
+  ({ base, browser } = session);
 }, { timeout: 60_000 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await session?.close();
 });
 
 /**

@@ -1,11 +1,13 @@
-// Helpers of the browser test (browser.test.mjs): a static server for the
+// Helpers of the browser tests (browser.test.mjs, player.test.mjs): a static server for the
 // built book, pages opened in a given theme and width, axe-core, and the
 // measurements the test makes (diagram text sizes, colour contrast, search).
 
 import { createServer } from 'node:http';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
 
 /** mdBook's five themes. */
 export const THEMES = ['light', 'rust', 'coal', 'navy', 'ayu'];
@@ -13,6 +15,15 @@ export const THEMES = ['light', 'rust', 'coal', 'navy', 'ayu'];
 /** A phone's width and a laptop's, in CSS pixels. */
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 900 };
+
+/**
+ * Flags from Debian's Chromium probe: no sandbox (we run as root in CI), no
+ * GPU, and nothing that reaches the network on its own.
+ */
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
 
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
@@ -58,6 +69,35 @@ export async function serveBook(bookDir, prefix = '/') {
   await new Promise((ready) => server.listen(0, '127.0.0.1', ready));
   const base = `http://127.0.0.1:${server.address().port}${prefix}`;
   return { base, close: () => server.close() };
+}
+
+/**
+ * What both browser tests need first: the built book served as a reader's
+ * web host would serve it (file:// hides some errors, such as a script
+ * fetched by a path that only works locally), Chromium started, and an empty
+ * folder for this run's screenshots (a stale one would show a page as it
+ * was). Fails with what to do when the book or the browser is missing.
+ * Returns `{ base, browser, close }`.
+ */
+export async function startBrowser({ bookDir, shotsDir, executablePath }) {
+  assert.ok(existsSync(join(bookDir, 'index.html')),
+    `no built book at ${bookDir}: run \`mdbook build\` first (or set BOOK_DIR)`);
+  assert.ok(existsSync(executablePath),
+    `no Chromium at ${executablePath}: \`apt-get install -y chromium\` (or set CHROMIUM)`);
+  mkdirSync(shotsDir, { recursive: true });
+  for (const name of readdirSync(shotsDir)) {
+    if (name.endsWith('.png')) rmSync(join(shotsDir, name));
+  }
+  const server = await serveBook(bookDir);
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 30_000 });
+  return {
+    base: server.base,
+    browser,
+    close: async () => {
+      await browser.close();
+      server.close();
+    },
+  };
 }
 
 /** Before any script of the page runs: the reader's chosen theme. */

@@ -13,11 +13,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { DESKTOP, PHONE, THEMES, startBrowser } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = resolve(here, '../../..');
@@ -25,18 +24,9 @@ const bookDir = resolve(process.env.BOOK_DIR ?? join(repo, 'target/book'));
 const shotsDir = join(resolve(process.env.SCREENSHOTS_DIR ?? join(repo, 'target/screenshots')), 'player');
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-// As in browser.test.mjs: no sandbox (root in CI), no GPU, nothing that
-// reaches the network by itself.
-const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 const TEST_LIMIT = { timeout: 180_000 };
 const PAGE_TIMEOUT_MS = 15_000;
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
-const THEMES = ['light', 'rust', 'coal', 'navy', 'ayu'];
 
 /** The chapters with a player, and the recording each replays. */
 const PLAYERS = {
@@ -50,46 +40,18 @@ const PLAYERS = {
 const recording = (name) =>
   JSON.parse(readFileSync(join(repo, `code/examples/output/${name}.player.json`), 'utf8'));
 
-const types = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json',
-  '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf', '.txt': 'text/plain',
-};
 
-let server;
+let session;
 let base;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(join(bookDir, 'index.html')),
-    `no built book at ${bookDir}: run \`mdbook build\` first (or set BOOK_DIR)`);
-  assert.ok(existsSync(executablePath),
-    `no Chromium at ${executablePath}: \`apt-get install -y chromium\` (or set CHROMIUM)`);
-  mkdirSync(shotsDir, { recursive: true });
-  for (const name of readdirSync(shotsDir)) {
-    if (name.endsWith('.png')) rmSync(join(shotsDir, name));
-  }
-  server = createServer((request, response) => {
-    const url = new URL(request.url, 'http://book');
-    let path = resolve(bookDir, '.' + decodeURIComponent(url.pathname));
-    if (path.startsWith(bookDir) && existsSync(path) && statSync(path).isDirectory()) {
-      path = join(path, 'index.html');
-    }
-    if (!path.startsWith(bookDir) || !existsSync(path)) {
-      response.writeHead(404).end('not found');
-      return;
-    }
-    response.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
-    response.end(readFileSync(path));
-  });
-  await new Promise((ready) => server.listen(0, '127.0.0.1', ready));
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({ executablePath, args: chromiumArgs, timeout: 30_000 });
+  session = await startBrowser({ bookDir, shotsDir, executablePath });
+  ({ base, browser } = session);
 }, { timeout: 60_000 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await session?.close();
 });
 
 /**
