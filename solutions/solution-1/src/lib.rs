@@ -60,9 +60,9 @@ impl AsyncTcpStream {
     /// data arrives.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         if buf.is_empty() {
-            // No room, so nothing to wait for: the kernel answers an empty
-            // read with WouldBlock when no data is there, and nothing would
-            // ever wake us.
+            // No room, so nothing to wait for. Trying would park the task
+            // on a quiet socket (an empty read answers WouldBlock there)
+            // until unrelated data arrives, if ever.
             return Poll::Ready(Ok(0));
         }
         // 1. Try: `Read` is implemented for `&mio::net::TcpStream`, which is
