@@ -59,9 +59,44 @@ pub fn median(values: &[f64]) -> f64 {
 /// made in the same round (run i of `a` next to run i of `b`). A slow phase
 /// of a busy machine that hits both runs of a round cancels out.
 pub fn paired_ratio(a: &[f64], b: &[f64]) -> f64 {
+    median(&round_ratios(a, b))
+}
+
+/// The ratio of `a` to `b` in each round.
+pub fn round_ratios(a: &[f64], b: &[f64]) -> Vec<f64> {
     assert_eq!(a.len(), b.len(), "paired runs");
-    let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
-    median(&ratios)
+    a.iter().zip(b).map(|(a, b)| a / b).collect()
+}
+
+/// A 95 % confidence interval for the median of the distribution that
+/// `values` were drawn from, assuming nothing about its shape, only that the
+/// values are independent: the k-th smallest and the k-th largest value.
+/// The median lies below the k-th smallest of n values exactly when fewer
+/// than k of them fall below it, which has the probability P(B < k) for
+/// B ~ Binomial(n, ½); the same holds above. So k is the largest rank with
+/// 2 · P(B < k) ≤ 5 % (n = 9 gives ranks 2 and 8; n = 50, 18 and 33).
+///
+/// `None` for fewer than 6 values: then even the smallest and the largest
+/// miss the median more than 5 % of the time.
+pub fn median_interval(values: &[f64]) -> Option<(f64, f64)> {
+    let n = values.len();
+    let mut k = 0; // the rank found so far
+    let mut below = 0.0; // P(B < k + 1), built up term by term
+    let mut term = 0.5f64.powi(n as i32); // P(B = k) = C(n, k) / 2^n
+    while k < n / 2 {
+        below += term;
+        if 2.0 * below > 0.05 {
+            break;
+        }
+        term *= (n - k) as f64 / (k + 1) as f64;
+        k += 1;
+    }
+    if k == 0 {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    Some((sorted[k - 1], sorted[n - k]))
 }
 
 /// The smallest and largest measurement, to show how noisy a case was.
@@ -275,6 +310,20 @@ mod tests {
     fn paired_ratio_is_the_median_of_per_round_ratios() {
         // Round 2 was slow for both: the pair still says 2x.
         assert_eq!(paired_ratio(&[4.0, 1.0, 4.0], &[2.0, 0.5, 1.0]), 2.0);
+    }
+
+    #[test]
+    fn median_interval_uses_the_binomial_ranks() {
+        let ranks = |n: usize| {
+            let values: Vec<f64> = (1..=n).rev().map(|i| i as f64).collect();
+            median_interval(&values)
+        };
+        // The ranks of the published tables for a 95 % interval.
+        assert_eq!(ranks(5), None);
+        assert_eq!(ranks(6), Some((1.0, 6.0)));
+        assert_eq!(ranks(9), Some((2.0, 8.0)));
+        assert_eq!(ranks(20), Some((6.0, 15.0)));
+        assert_eq!(ranks(50), Some((18.0, 33.0)));
     }
 
     #[test]
