@@ -340,6 +340,22 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_committed_page_is_filled_from_this_template() {
+        // Every line of the template without a placeholder is on the page as
+        // it is: an edit to the template's prose that the page lacks means
+        // the page was not rewritten (or was edited by hand).
+        let page = std::fs::read_to_string(book_dir().join("copy-results.md")).unwrap();
+        let lines: std::collections::HashSet<&str> = page.lines().collect();
+        for line in TEMPLATE.lines().filter(|l| !l.contains('@')) {
+            assert!(
+                lines.contains(line),
+                "book/copy-results.md lacks this line of code/bench/copy-results.template.md:\n\
+                 {line}\nrerun `cargo run --release -p bench -- --book`"
+            );
+        }
+    }
+
+    #[test]
     fn fill_replaces_every_placeholder_or_says_which_is_left() {
         let filled = fill("a @X@ b @Y_Z@", &[("X", "1".into()), ("Y_Z", "2\n".into())]);
         assert_eq!(filled.unwrap(), "a 1 b 2");
