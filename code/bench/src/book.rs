@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::Config;
 use crate::chart;
-use crate::copy::{self, CopyResult, Proxy};
+use crate::copy::{self, CodeCalls, CopyResult, Proxy};
 use crate::echo::{EchoResult, Server as EchoServer};
 use crate::report::{self, GIB, copy_case, cpu_ms_per_gib, echo_case, kib_per_connection};
 use crate::scale::{ScaleResult, Server as ScaleServer};
@@ -20,10 +20,13 @@ pub fn book_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book")
 }
 
-/// Writes the page and the chart; returns the paths written.
+/// Writes the page, the chart and the per-round numbers behind them;
+/// returns the paths written. `command` is the command that made the run.
 pub fn write(
+    command: &str,
     config: &Config,
     copy: &[CopyResult],
+    calls: &[CodeCalls],
     echo: &[EchoResult],
     scale: &[ScaleResult],
 ) -> Result<Vec<PathBuf>, String> {
@@ -37,14 +40,44 @@ pub fn write(
     };
     std::fs::create_dir_all(dir.join("images"))
         .map_err(|e| format!("could not create {}/images: {e}", dir.display()))?;
+    let csv = dir.join(ROUNDS_CSV);
     write(&svg, chart::svg(config, copy, echo, scale))?;
-    write(&page, page_text(config, copy, echo, scale)?)?;
-    Ok(vec![page, svg])
+    write(&csv, rounds_csv(copy, echo))?;
+    write(&page, page_text(command, config, copy, calls, echo, scale)?)?;
+    Ok(vec![page, svg, csv])
+}
+
+/// The file, next to the page, that holds every measured run.
+const ROUNDS_CSV: &str = "copy-results-rounds.csv";
+
+/// Every measured run of the copy and echo cases, one per line, so that a
+/// reader can recompute any median, ratio or interval on the page.
+fn rounds_csv(copy: &[CopyResult], echo: &[EchoResult]) -> String {
+    let mut out = String::from("benchmark,case,size,round,seconds,cpu_seconds\n");
+    let mut line = |benchmark: &str, case: &str, size: String, seconds: &[f64], cpu: &[f64]| {
+        for (round, (s, c)) in seconds.iter().zip(cpu).enumerate() {
+            out.push_str(&format!(
+                "{benchmark},{case},{size},{},{s:.6},{c:.6}\n",
+                round + 1
+            ));
+        }
+    };
+    for r in copy {
+        let size = format!("{} bytes", r.buffer);
+        line("copy", r.proxy.short(), size, &r.seconds, &r.cpu);
+    }
+    for r in echo {
+        let size = format!("{} clients", r.clients);
+        line("echo", r.server.short(), size, &r.seconds, &r.cpu);
+    }
+    out
 }
 
 fn page_text(
+    command: &str,
     config: &Config,
     copy: &[CopyResult],
+    calls: &[CodeCalls],
     echo: &[EchoResult],
     scale: &[ScaleResult],
 ) -> Result<String, String> {
@@ -75,6 +108,9 @@ fn page_text(
         ("CORES", cores().to_string()),
         ("CPU", cpu_model()),
         ("REPS", config.reps.to_string()),
+        ("COMMAND", command.to_string()),
+        ("ROUNDS_CSV", ROUNDS_CSV.to_string()),
+        ("CODE_CALLS", report::code_calls(calls)),
         ("ALT", alt_text(config, copy, echo, scale)),
         ("NOISE", noise),
         ("COPY_TITLE", report::copy_title(config)),
@@ -134,12 +170,12 @@ fn cpu_spread(copy: &[CopyResult]) -> f64 {
 }
 
 /// The largest difference in CPU per GiB between two runs of one case,
-/// relative to the smaller.
+/// relative to their median (as the wall-clock note measures it).
 fn cpu_noise(copy: &[CopyResult]) -> f64 {
     copy.iter()
         .map(|r| {
             let (lo, hi) = crate::util::spread(&r.cpu);
-            (hi - lo) / lo
+            (hi - lo) / median(&r.cpu)
         })
         .fold(0.0, f64::max)
 }
@@ -315,7 +351,22 @@ pub(crate) mod tests {
     #[test]
     fn the_page_has_every_number_and_no_placeholder() {
         let (config, copy, echo, scale) = fake_run();
-        let page = page_text(&config, &copy, &echo, &scale).unwrap();
+        let calls = copy::BUFFERS.map(|buffer| CodeCalls {
+            buffer,
+            reads: 32_790,
+            read_would_blocks: 22,
+            writes: 32_768,
+            write_would_blocks: 3,
+            waits: 25,
+            budget_yields: 256,
+        });
+        let command = "cargo run --release -p bench -- --book --reps 9";
+        let page = page_text(command, &config, &copy, &calls, &echo, &scale).unwrap();
+        assert!(page.contains(command), "{page}");
+        assert!(
+            page.contains("at 8 KiB, 32,790 reads (22 of them `WouldBlock`), 32,768 writes"),
+            "{page}"
+        );
         assert!(
             page.contains("| code | `code::io::copy` | 8 KiB |"),
             "{page}"
@@ -341,18 +392,56 @@ pub(crate) mod tests {
 
     #[test]
     fn the_committed_page_is_filled_from_this_template() {
-        // Every line of the template without a placeholder is on the page as
-        // it is: an edit to the template's prose that the page lacks means
-        // the page was not rewritten (or was edited by hand).
-        let page = std::fs::read_to_string(book_dir().join("copy-results.md")).unwrap();
-        let lines: std::collections::HashSet<&str> = page.lines().collect();
-        for line in TEMPLATE.lines().filter(|l| !l.contains('@')) {
-            assert!(
-                lines.contains(line),
-                "book/copy-results.md lacks this line of code/bench/copy-results.template.md:\n\
-                 {line}\nrerun `cargo run --release -p bench -- --book`"
-            );
+        // The template's text between placeholders must be on the page, in
+        // order, from its first character to its last: an edit to the
+        // template that the page lacks means the page was not rewritten (or
+        // was edited by hand). Lines are compared without their endings, so
+        // a checkout with CRLF endings passes too.
+        let path = book_dir().join("copy-results.md");
+        let page = std::fs::read_to_string(&path).expect("book/copy-results.md");
+        let page: String = page.lines().map(|l| format!("{l}\n")).collect();
+        let template: String = TEMPLATE.lines().map(|l| format!("{l}\n")).collect();
+        let mut rest = page.as_str();
+        let pieces: Vec<&str> = template.split('@').collect();
+        for (i, piece) in pieces.iter().enumerate() {
+            if i % 2 == 1 {
+                continue; // a placeholder's name: its value may be anything
+            }
+            let at = if i == 0 {
+                rest.starts_with(piece).then_some(0)
+            } else if i == pieces.len() - 1 {
+                rest.ends_with(piece).then(|| rest.len() - piece.len())
+            } else {
+                rest.find(piece)
+            };
+            let Some(at) = at else {
+                panic!(
+                    "{} does not have this text of code/bench/copy-results.template.md \
+                     (in this place):\n{piece}\nrerun `cargo run --release -p bench -- --book`",
+                    path.display()
+                );
+            };
+            rest = &rest[at + piece.len()..];
         }
+    }
+
+    #[test]
+    fn the_csv_has_every_measured_run() {
+        let (_, copy, echo, _) = fake_run();
+        let csv = rounds_csv(&copy, &echo);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "benchmark,case,size,round,seconds,cpu_seconds");
+        let runs: usize = copy.iter().map(|r| r.seconds.len()).sum::<usize>()
+            + echo.iter().map(|r| r.seconds.len()).sum::<usize>();
+        assert_eq!(lines.len(), 1 + runs);
+        assert!(
+            csv.contains("\ncopy,code,8192 bytes,2,0.250000,0.200000\n"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("\necho,std,1000 clients,3,1.900000,0.600000\n"),
+            "{csv}"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use code::net::AsyncTcpStream;
+use code::trace::{Event, Op, Outcome, Trace};
 
 use crate::Config;
 use crate::util::{LOOPBACK, join_within, measure_rounds, spawn_named, thread_cpu_seconds};
@@ -47,7 +48,7 @@ impl Proxy {
         }
     }
 
-    /// A short name, for thread names.
+    /// A short name, for thread names and the CSV of runs.
     pub fn short(self) -> &'static str {
         match self {
             Proxy::Code => "code",
@@ -117,9 +118,77 @@ pub fn run(config: &Config) -> io::Result<Vec<CopyResult>> {
     Ok(results)
 }
 
+/// What the `code` proxy did in one run, counted from its trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeCalls {
+    pub buffer: usize,
+    /// Reads the copy made, and how many of them returned `WouldBlock`.
+    pub reads: usize,
+    pub read_would_blocks: usize,
+    /// Writes, and how many returned `WouldBlock`.
+    pub writes: usize,
+    pub write_would_blocks: usize,
+    /// Times the executor had nothing to run and waited for events.
+    pub waits: usize,
+    /// Times the task used up its cooperative budget and yielded.
+    pub budget_yields: usize,
+}
+
+impl CodeCalls {
+    fn count(buffer: usize, trace: &Trace) -> CodeCalls {
+        let calls = |op: Op| {
+            let all = trace.events().iter().filter_map(|e| match e {
+                Event::Io { op: o, outcome, .. } if *o == op => Some(outcome),
+                _ => None,
+            });
+            let (mut n, mut would_block) = (0, 0);
+            for outcome in all {
+                n += 1;
+                would_block += usize::from(*outcome == Outcome::WouldBlock);
+            }
+            (n, would_block)
+        };
+        let (reads, read_would_blocks) = calls(Op::Read);
+        let (writes, write_would_blocks) = calls(Op::Write);
+        CodeCalls {
+            buffer,
+            reads,
+            read_would_blocks,
+            writes,
+            write_would_blocks,
+            waits: trace.waits(),
+            budget_yields: trace.budget_yields(),
+        }
+    }
+}
+
+/// One more run of the `code` proxy per buffer size, with its trace on:
+/// not timed (recording costs a little), only counted.
+pub fn count_code_calls(config: &Config) -> io::Result<Vec<CodeCalls>> {
+    BUFFERS
+        .iter()
+        .map(|&buffer| {
+            let (_, _, trace) = run_once_with(Proxy::Code, buffer, config.copy_bytes, true)?;
+            let trace = trace.expect("a traced run returns its trace");
+            Ok(CodeCalls::count(buffer, &trace))
+        })
+        .collect()
+}
+
 /// Pushes `bytes` through one proxy and returns how long it took, and the
 /// CPU time the proxy thread used.
 fn run_once(proxy: Proxy, buffer: usize, bytes: u64) -> io::Result<(Duration, f64)> {
+    let (elapsed, cpu, _) = run_once_with(proxy, buffer, bytes, false)?;
+    Ok((elapsed, cpu))
+}
+
+/// [`run_once`], with the proxy's trace if `trace` is set (`code` only).
+fn run_once_with(
+    proxy: Proxy,
+    buffer: usize,
+    bytes: u64,
+    trace: bool,
+) -> io::Result<(Duration, f64, Option<Trace>)> {
     // Connect everything first: sender → proxy_in, proxy_out → sink.
     let proxy_listener = TcpListener::bind(LOOPBACK)?;
     let sink_listener = TcpListener::bind(LOOPBACK)?;
@@ -136,8 +205,14 @@ fn run_once(proxy: Proxy, buffer: usize, bytes: u64) -> io::Result<(Duration, f6
         spawn_named(
             &format!("proxy {} {}k", proxy.short(), buffer / 1024),
             move || {
-                let copied = run_proxy(proxy, buffer, proxy_in, proxy_out, &start)?;
-                Ok((copied, thread_cpu_seconds()))
+                let run = || run_proxy(proxy, buffer, proxy_in, proxy_out, &start);
+                let (copied, trace) = if trace {
+                    let (copied, trace) = code::trace::record(run);
+                    (copied?, Some(trace))
+                } else {
+                    (run()?, None)
+                };
+                Ok((copied, thread_cpu_seconds(), trace))
             },
         )?
     };
@@ -152,14 +227,14 @@ fn run_once(proxy: Proxy, buffer: usize, bytes: u64) -> io::Result<(Duration, f6
     let received = join_within(sink_thread, limit, "the copy sink")?;
     let elapsed = started.elapsed();
     join_within(sender_thread, limit, "the copy sender")?;
-    let (copied, cpu) = join_within(proxy_thread, limit, "the copy proxy")?;
+    let (copied, cpu, trace) = join_within(proxy_thread, limit, "the copy proxy")?;
     if received != bytes || copied != bytes {
         return Err(io::Error::other(format!(
             "{} proxy: sent {bytes} bytes, proxy copied {copied}, sink received {received}",
             proxy.name()
         )));
     }
-    Ok((elapsed, cpu))
+    Ok((elapsed, cpu, trace))
 }
 
 fn send(mut stream: TcpStream, bytes: u64, start: &Barrier) -> io::Result<()> {

@@ -45,7 +45,7 @@ impl Server {
         }
     }
 
-    /// A short name, for thread names.
+    /// A short name, for thread names and the CSV of runs.
     pub fn short(self) -> &'static str {
         match self {
             Server::Code => "code",

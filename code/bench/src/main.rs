@@ -36,7 +36,8 @@ Runs the copy, echo and scale benchmarks and prints medians and ratios.
 options:
   --quick          smaller sizes and 3 repetitions (a first look, not for the book)
   --only NAME      run one benchmark: copy, echo or scale
-  --reps N         measured repetitions per case, 1 to 50 (default 9; 3 with --quick)
+  --reps N         measured repetitions per case, 1 to 50 (default 12; 3 with --quick);
+                   a multiple of 6 runs every order of the compared cases equally often
   --book           also write the book's results page and chart from this run
                    (book/copy-results.md, book/images/copy-throughput.svg)
   -h, --help       print this help";
@@ -65,7 +66,7 @@ pub struct Config {
 impl Config {
     fn full() -> Config {
         Config {
-            reps: 9,
+            reps: 12,
             copy_bytes: 256 << 20,
             echo_cases: vec![(100, 1_000), (1_000, 100)],
             scale_connections: 10_000,
@@ -215,13 +216,16 @@ fn run(options: &Options) -> Result<(), String> {
     println!("{fd_note}");
 
     let copy = if wants(Only::Copy) {
-        let results = copy::run(config).map_err(|e| format!("copy benchmark failed: {e}"))?;
+        let failed = |e| format!("copy benchmark failed: {e}");
+        let results = copy::run(config).map_err(failed)?;
+        let calls = copy::count_code_calls(config).map_err(failed)?;
         println!(
-            "\n## {}\n\n{}",
+            "\n## {}\n\n{}\n{}",
             report::copy_title(config),
-            report::copy_table(&results)
+            report::copy_table(&results),
+            report::code_calls(&calls)
         );
-        Some(results)
+        Some((results, calls))
     } else {
         None
     };
@@ -249,11 +253,21 @@ fn run(options: &Options) -> Result<(), String> {
     };
     println!(
         "\n## targets\n\n{}",
-        report::targets(copy.as_deref(), echo.as_deref(), scale.as_deref())
+        report::targets(
+            copy.as_ref().map(|(results, _)| &results[..]),
+            echo.as_deref(),
+            scale.as_deref()
+        )
     );
 
-    if let (true, Some(copy), Some(echo), Some(scale)) = (options.book, &copy, &echo, &scale) {
-        for path in book::write(config, copy, echo, scale)? {
+    if let (true, Some((copy, calls)), Some(echo), Some(scale)) =
+        (options.book, &copy, &echo, &scale)
+    {
+        let command = format!(
+            "cargo run --release -p bench -- --book --reps {}",
+            config.reps
+        );
+        for path in book::write(&command, config, copy, calls, echo, scale)? {
             println!("wrote {}", path.display());
         }
     }

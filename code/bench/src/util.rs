@@ -14,8 +14,8 @@ pub const LOOPBACK: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::
 /// with `record`.
 ///
 /// The cases of a group (the `group` consecutive cases that are compared
-/// with each other) run one after the other, each round starting with the
-/// next one, so none always runs right after a given other case.
+/// with each other) run one after the other, in the order
+/// [`round_order`] gives for the round.
 pub fn measure_rounds<T>(
     label: &str,
     cases: &mut [T],
@@ -27,8 +27,9 @@ pub fn measure_rounds<T>(
     eprint!("{label}: ");
     for round in 0..=reps {
         for cases in cases.chunks_mut(group) {
-            for i in 0..cases.len() {
-                let case = &mut cases[(i + round) % cases.len()];
+            // Round 0 warms up; measured round 1 takes the first order.
+            for i in round_order(cases.len(), round.saturating_sub(1)) {
+                let case = &mut cases[i];
                 let (elapsed, cpu) = run(case)?;
                 if round > 0 {
                     record(case, elapsed, cpu);
@@ -39,6 +40,27 @@ pub fn measure_rounds<T>(
     }
     eprintln!();
     Ok(())
+}
+
+/// The order in which the `group` cases of a group run in a round: every
+/// permutation in turn (for three cases, a cycle of six rounds). Over each
+/// full cycle, every case runs first equally often, and right after each
+/// other case equally often. Whatever one case leaves behind (sockets in
+/// TIME_WAIT, cold caches, the clock speed of the core) then falls on each
+/// of the others alike. Rotating a fixed order would not do that: rotations
+/// of (a, b, c) always run b right after a, and never a right after b.
+pub fn round_order(group: usize, round: usize) -> Vec<usize> {
+    let factorial = |n: usize| (1..=n).product::<usize>();
+    // The round-th permutation in lexicographic order, digit by digit in
+    // the factorial number system.
+    let mut left: Vec<usize> = (0..group).collect();
+    let mut index = round % factorial(group);
+    let mut order = Vec::with_capacity(group);
+    for i in (0..group).rev() {
+        order.push(left.remove(index / factorial(i)));
+        index %= factorial(i);
+    }
+    order
 }
 
 /// The median of some measurements (the mean of the middle two for an even
@@ -68,21 +90,26 @@ pub fn round_ratios(a: &[f64], b: &[f64]) -> Vec<f64> {
     a.iter().zip(b).map(|(a, b)| a / b).collect()
 }
 
-/// A 95 % confidence interval for the median of the distribution that
-/// `values` were drawn from, assuming nothing about its shape, only that the
-/// values are independent: the k-th smallest and the k-th largest value.
-/// The median lies below the k-th smallest of n values exactly when fewer
-/// than k of them fall below it, which has the probability P(B < k) for
-/// B ~ Binomial(n, ½); the same holds above. So k is the largest rank with
-/// 2 · P(B < k) ≤ 5 % (n = 9 gives ranks 2 and 8; n = 50, 18 and 33).
+/// A confidence interval of at least 95 % for the median of the
+/// distribution that `values` were drawn from, assuming nothing about its
+/// shape, only that the values are independent: the k-th smallest and the
+/// k-th largest value. The median lies below the k-th smallest of n values
+/// exactly when fewer than k of them fall below it, which has the
+/// probability P(B < k) for B ~ Binomial(n, ½); the same holds above. So k is
+/// the largest rank with 2 · P(B < k) ≤ 5 % (n = 9 gives ranks 2 and 8, with
+/// 96 % coverage; n = 50 gives 18 and 33, with 97 %).
 ///
 /// `None` for fewer than 6 values: then even the smallest and the largest
 /// miss the median more than 5 % of the time.
 pub fn median_interval(values: &[f64]) -> Option<(f64, f64)> {
     let n = values.len();
+    // 2^-n underflows to zero past n = 1074; `--reps` stops at 50.
+    assert!(n <= 1000, "median_interval: {n} values, at most 1000");
     let mut k = 0; // the rank found so far
     let mut below = 0.0; // P(B < k + 1), built up term by term
     let mut term = 0.5f64.powi(n as i32); // P(B = k) = C(n, k) / 2^n
+    // The ranks would cross at n / 2. The tail stops the loop long before
+    // that; the bound is for n = 0 and 1, which have no interval at all.
     while k < n / 2 {
         below += term;
         if 2.0 * below > 0.05 {
@@ -310,6 +337,29 @@ mod tests {
     fn paired_ratio_is_the_median_of_per_round_ratios() {
         // Round 2 was slow for both: the pair still says 2x.
         assert_eq!(paired_ratio(&[4.0, 1.0, 4.0], &[2.0, 0.5, 1.0]), 2.0);
+    }
+
+    #[test]
+    fn every_case_runs_first_and_after_each_other_case_equally_often() {
+        let cycle: Vec<Vec<usize>> = (0..6).map(|round| round_order(3, round)).collect();
+        let mut distinct = cycle.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 6, "six different orders: {cycle:?}");
+        for a in 0..3 {
+            let first = cycle.iter().filter(|order| order[0] == a).count();
+            assert_eq!(first, 2, "case {a} first: {cycle:?}");
+            for b in (0..3).filter(|&b| b != a) {
+                let after = cycle
+                    .iter()
+                    .filter(|order| order.windows(2).any(|w| w == [a, b]))
+                    .count();
+                assert_eq!(after, 2, "case {b} right after {a}: {cycle:?}");
+            }
+        }
+        assert_eq!(round_order(3, 6), round_order(3, 0), "the cycle repeats");
+        assert_eq!(round_order(2, 1), vec![1, 0]);
+        assert_eq!(round_order(1, 5), vec![0]);
     }
 
     #[test]
