@@ -364,7 +364,7 @@ pub(crate) mod tests {
         let page = page_text(command, &config, &copy, &calls, &echo, &scale).unwrap();
         assert!(page.contains(command), "{page}");
         assert!(
-            page.contains("at 8 KiB, 32,790 reads (22 of them `WouldBlock`), 32,768 writes"),
+            page.contains("At 8 KiB, it made 32,790 reads (22 of them returned `WouldBlock`)"),
             "{page}"
         );
         assert!(

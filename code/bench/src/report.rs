@@ -229,29 +229,28 @@ fn ratio_target(name: &str, a: &[f64], b: &[f64], target: f64) -> String {
     }
 }
 
-/// What the `code` proxy did in its counted runs, as one sentence.
+/// What the `code` proxy did in its counted runs, in a few sentences.
 pub fn code_calls(calls: &[CodeCalls]) -> String {
-    let sizes: Vec<String> = calls
-        .iter()
-        .map(|c| {
-            format!(
-                "at {}, {} reads ({} of them `WouldBlock`), {} writes ({} `WouldBlock`), \
-                 {} waits for events and {} budget yields",
-                bytes(c.buffer as u64),
-                thousands(c.reads as u64),
-                thousands(c.read_would_blocks as u64),
-                thousands(c.writes as u64),
-                thousands(c.write_would_blocks as u64),
-                thousands(c.waits as u64),
-                thousands(c.budget_yields as u64),
-            )
-        })
-        .collect();
-    format!(
-        "In one more run at each buffer size, with its trace on and not timed, the `code` \
-         proxy made {}.",
-        sizes.join("; ")
-    )
+    let mut out = String::from(
+        "One more run at each buffer size, with the trace of `code` on and not timed, \
+         counted what its proxy did.",
+    );
+    for c in calls {
+        let n = |count: usize| thousands(count as u64);
+        let _ = write!(
+            out,
+            " At {}, it made {} reads ({} of them returned `WouldBlock`) and {} writes ({} \
+             `WouldBlock`), waited for events {} times, and used up its budget {} times.",
+            bytes(c.buffer as u64),
+            n(c.reads),
+            n(c.read_would_blocks),
+            n(c.writes),
+            n(c.write_would_blocks),
+            n(c.waits),
+            n(c.budget_yields),
+        );
+    }
+    out
 }
 
 /// The client counts of the echo cases, in order.
