@@ -2,6 +2,7 @@
 //! the chapter "copy and throughput" links to) and its chart from one run,
 //! so the page can never show numbers that no run produced.
 
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use crate::Config;
@@ -10,7 +11,7 @@ use crate::copy::{self, CodeCalls, CopyResult, Proxy};
 use crate::echo::{EchoResult, Server as EchoServer};
 use crate::report::{self, GIB, copy_case, cpu_ms_per_gib, echo_case, kib_per_connection};
 use crate::scale::{ScaleResult, Server as ScaleServer};
-use crate::util::{bytes, cores, cpu_model, median, thousands};
+use crate::util::{bytes, cores, cpu_model, median, paired_ratio, round_order, thousands};
 
 /// The page's prose, with `@NAME@` where the numbers of a run go.
 const TEMPLATE: &str = include_str!("../copy-results.template.md");
@@ -41,9 +42,12 @@ pub fn write(
     std::fs::create_dir_all(dir.join("images"))
         .map_err(|e| format!("could not create {}/images: {e}", dir.display()))?;
     let csv = dir.join(ROUNDS_CSV);
+    // The page first: if it cannot be made, nothing is written, and the old
+    // page, chart and runs stay together.
+    let text = page_text(command, config, copy, calls, echo, scale)?;
     write(&svg, chart::svg(config, copy, echo, scale))?;
     write(&csv, rounds_csv(copy, echo))?;
-    write(&page, page_text(command, config, copy, calls, echo, scale)?)?;
+    write(&page, text)?;
     Ok(vec![page, svg, csv])
 }
 
@@ -51,24 +55,59 @@ pub fn write(
 const ROUNDS_CSV: &str = "copy-results-rounds.csv";
 
 /// Every measured run of the copy and echo cases, one per line, so that a
-/// reader can recompute any median, ratio or interval on the page.
+/// reader can work out any median, ratio or interval of their tables again.
+/// `work` is what one run moved (bytes, or round trips of all clients);
+/// `position` is the case's place in its round (1: it ran first).
 fn rounds_csv(copy: &[CopyResult], echo: &[EchoResult]) -> String {
-    let mut out = String::from("benchmark,case,size,round,seconds,cpu_seconds\n");
-    let mut line = |benchmark: &str, case: &str, size: String, seconds: &[f64], cpu: &[f64]| {
-        for (round, (s, c)) in seconds.iter().zip(cpu).enumerate() {
-            out.push_str(&format!(
-                "{benchmark},{case},{size},{},{s:.6},{c:.6}\n",
-                round + 1
-            ));
-        }
-    };
+    // (benchmark, case, size, work, place in its group, group size, runs)
+    let mut cases = Vec::new();
     for r in copy {
+        let index = Proxy::ALL.iter().position(|&p| p == r.proxy);
         let size = format!("{} bytes", r.buffer);
-        line("copy", r.proxy.short(), size, &r.seconds, &r.cpu);
+        let group = Proxy::ALL.len();
+        cases.push((
+            "copy",
+            r.proxy.short(),
+            size,
+            r.bytes,
+            index,
+            group,
+            &r.seconds,
+            &r.cpu,
+        ));
     }
     for r in echo {
+        let index = EchoServer::ALL.iter().position(|&s| s == r.server);
         let size = format!("{} clients", r.clients);
-        line("echo", r.server.short(), size, &r.seconds, &r.cpu);
+        let work = (r.clients * r.round_trips) as u64;
+        let group = EchoServer::ALL.len();
+        cases.push((
+            "echo",
+            r.server.short(),
+            size,
+            work,
+            index,
+            group,
+            &r.seconds,
+            &r.cpu,
+        ));
+    }
+    let mut out = String::from("benchmark,case,size,work,round,position,seconds,cpu_seconds\n");
+    for (benchmark, name, size, work, index, group, seconds, cpu) in cases {
+        let index = index.expect("every case is one of its group's");
+        for (round, (s, c)) in seconds.iter().zip(cpu).enumerate() {
+            // The order `measure_rounds` ran this round in.
+            let order = round_order(group, round);
+            let position = 1 + order
+                .iter()
+                .position(|&i| i == index)
+                .expect("in every order");
+            let _ = writeln!(
+                out,
+                "{benchmark},{name},{size},{work},{},{position},{s:.9},{c:.9}",
+                round + 1
+            );
+        }
     }
     out
 }
@@ -185,8 +224,8 @@ fn echo_cpu_ratios(echo: &[EchoResult]) -> String {
     let ratios: Vec<f64> = report::client_counts(echo)
         .iter()
         .map(|&c| {
-            let cpu = |s| median(&echo_case(echo, s, c).cpu);
-            cpu(EchoServer::Code) / cpu(EchoServer::Tokio)
+            let cpu = |s| &echo_case(echo, s, c).cpu;
+            paired_ratio(cpu(EchoServer::Code), cpu(EchoServer::Tokio))
         })
         .collect();
     let (lo, hi) = crate::util::spread(&ratios);
@@ -232,14 +271,12 @@ fn noise_note(copy: &[CopyResult]) -> String {
         .fold(0.0, f64::max);
     if widest > 0.3 {
         format!(
-            "The machine was busy with other work during this run: runs of the same copy case \
-             differ by up to {:.0} % of their median. Read the ratios, not the single numbers, \
-             and rerun the command on a quiet machine for numbers worth quoting.",
+            "In this run, runs of the same copy case differed by up to {:.0} % of their \
+             median: read the ratios rather than the single numbers.",
             widest * 100.0
         )
     } else {
-        "The machine was quiet: runs of the same case agree to within 30 % of their median."
-            .to_string()
+        "In this run, runs of the same copy case agreed to within 30 % of their median.".to_string()
     }
 }
 
@@ -430,18 +467,98 @@ pub(crate) mod tests {
         let (_, copy, echo, _) = fake_run();
         let csv = rounds_csv(&copy, &echo);
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "benchmark,case,size,round,seconds,cpu_seconds");
+        assert_eq!(
+            lines[0],
+            "benchmark,case,size,work,round,position,seconds,cpu_seconds"
+        );
         let runs: usize = copy.iter().map(|r| r.seconds.len()).sum::<usize>()
             + echo.iter().map(|r| r.seconds.len()).sum::<usize>();
         assert_eq!(lines.len(), 1 + runs);
-        assert!(
-            csv.contains("\ncopy,code,8192 bytes,2,0.250000,0.200000\n"),
-            "{csv}"
-        );
-        assert!(
-            csv.contains("\necho,std,1000 clients,3,1.900000,0.600000\n"),
-            "{csv}"
-        );
+        // Round 2 runs the second order (code, tokio, std); round 3 the
+        // third (std, code, tokio) for copy, (tokio, code, std) for echo.
+        let copy_line = "\ncopy,code,8192 bytes,268435456,2,1,0.250000000,0.200000000\n";
+        assert!(csv.contains(copy_line), "{csv}");
+        let echo_line = "\necho,std,1000 clients,100000,3,3,1.900000000,0.600000000\n";
+        assert!(csv.contains(echo_line), "{csv}");
+    }
+
+    /// The copy and echo results that a CSV of runs holds.
+    fn results_from_csv(csv: &str) -> (Vec<CopyResult>, Vec<EchoResult>) {
+        let (mut copy, mut echo): (Vec<CopyResult>, Vec<EchoResult>) = (Vec::new(), Vec::new());
+        for line in csv.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let [benchmark, case, size, work, _round, _position, seconds, cpu] = f[..] else {
+                panic!("a CSV line with {} fields: {line}", f.len());
+            };
+            let number = |text: &str| text.split(' ').next().unwrap().parse::<usize>().unwrap();
+            let (seconds, cpu) = (seconds.parse().unwrap(), cpu.parse().unwrap());
+            if benchmark == "copy" {
+                let proxy = *Proxy::ALL.iter().find(|p| p.short() == case).unwrap();
+                let buffer = number(size);
+                match copy
+                    .iter_mut()
+                    .find(|r| r.proxy == proxy && r.buffer == buffer)
+                {
+                    Some(r) => {
+                        r.seconds.push(seconds);
+                        r.cpu.push(cpu);
+                    }
+                    None => copy.push(CopyResult {
+                        proxy,
+                        buffer,
+                        seconds: vec![seconds],
+                        cpu: vec![cpu],
+                        bytes: work.parse().unwrap(),
+                    }),
+                }
+            } else {
+                let server = *EchoServer::ALL.iter().find(|s| s.short() == case).unwrap();
+                let clients = number(size);
+                match echo
+                    .iter_mut()
+                    .find(|r| r.server == server && r.clients == clients)
+                {
+                    Some(r) => {
+                        r.seconds.push(seconds);
+                        r.cpu.push(cpu);
+                    }
+                    None => echo.push(EchoResult {
+                        server,
+                        clients,
+                        round_trips: number(work) / clients,
+                        seconds: vec![seconds],
+                        cpu: vec![cpu],
+                    }),
+                }
+            }
+        }
+        (copy, echo)
+    }
+
+    #[test]
+    fn the_pages_verdicts_are_what_its_runs_give() {
+        // The committed CSV, read back, gives the page's target lines: the
+        // numbers on the page were neither edited by hand nor left from
+        // another run.
+        let read = |name: &str| {
+            let path = book_dir().join(name);
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        };
+        let (copy, echo) = results_from_csv(&read(ROUNDS_CSV));
+        assert_eq!(copy.len(), 6, "every copy case in {ROUNDS_CSV}");
+        assert_eq!(echo.len(), 6, "every echo case in {ROUNDS_CSV}");
+        let page = read("copy-results.md");
+        for line in report::targets(Some(&copy), Some(&echo), None).lines() {
+            assert!(
+                page.contains(line),
+                "book/copy-results.md lacks this line, which {ROUNDS_CSV} gives:\n{line}"
+            );
+        }
+        // And the CSV of a run reads back as that run.
+        let (_, copy, echo, _) = fake_run();
+        let (copy_back, echo_back) = results_from_csv(&rounds_csv(&copy, &echo));
+        assert_eq!(format!("{copy_back:?}"), format!("{copy:?}"));
+        assert_eq!(format!("{echo_back:?}"), format!("{echo:?}"));
     }
 
     #[test]

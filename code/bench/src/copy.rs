@@ -182,12 +182,13 @@ fn run_once(proxy: Proxy, buffer: usize, bytes: u64) -> io::Result<(Duration, f6
     Ok((elapsed, cpu))
 }
 
-/// [`run_once`], with the proxy's trace if `trace` is set (`code` only).
+/// [`run_once`], and if `traced`, the trace of the proxy's thread (only
+/// `code` records events in it: for the others it is empty).
 fn run_once_with(
     proxy: Proxy,
     buffer: usize,
     bytes: u64,
-    trace: bool,
+    traced: bool,
 ) -> io::Result<(Duration, f64, Option<Trace>)> {
     // Connect everything first: sender → proxy_in, proxy_out → sink.
     let proxy_listener = TcpListener::bind(LOOPBACK)?;
@@ -206,7 +207,9 @@ fn run_once_with(
             &format!("proxy {} {}k", proxy.short(), buffer / 1024),
             move || {
                 let run = || run_proxy(proxy, buffer, proxy_in, proxy_out, &start);
-                let (copied, trace) = if trace {
+                // The trace is this thread's, and `code::block_on` runs the
+                // proxy on this thread: it sees every call of the copy.
+                let (copied, trace) = if traced {
                     let (copied, trace) = code::trace::record(run);
                     (copied?, Some(trace))
                 } else {
@@ -307,5 +310,39 @@ fn run_proxy(
                 }
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use code::mio::{Interest, Token};
+
+    #[test]
+    fn calls_are_counted_from_the_trace() {
+        let io = |op, outcome| Event::io(Token(3), op, outcome);
+        let trace = Trace::from(vec![
+            io(Op::Read, Outcome::Ok(10)),
+            io(Op::Read, Outcome::WouldBlock),
+            Event::stored(Token(3), Interest::READABLE, None),
+            Event::wait_begun(None),
+            Event::wait_begun(Some(Duration::ZERO)), // a look, not a wait
+            io(Op::Read, Outcome::Ok(5)),
+            io(Op::Write, Outcome::Ok(15)),
+            io(Op::Write, Outcome::Err(io::ErrorKind::BrokenPipe)),
+            Event::budget_used_up(Token(3), None),
+        ]);
+        assert_eq!(
+            CodeCalls::count(8192, &trace),
+            CodeCalls {
+                buffer: 8192,
+                reads: 3,
+                read_would_blocks: 1,
+                writes: 2,
+                write_would_blocks: 0,
+                waits: 1,
+                budget_yields: 1,
+            }
+        );
     }
 }

@@ -39,7 +39,8 @@ options:
   --reps N         measured repetitions per case, 1 to 50 (default 12; 3 with --quick);
                    a multiple of 6 runs every order of the compared cases equally often
   --book           also write the book's results page and chart from this run
-                   (book/copy-results.md, book/images/copy-throughput.svg)
+                   (book/copy-results.md, book/images/copy-throughput.svg,
+                   book/copy-results-rounds.csv)
   -h, --help       print this help";
 
 /// The sizes of one run of the benchmarks.

@@ -372,7 +372,9 @@ mod tests {
         assert_eq!(ranks(5), None);
         assert_eq!(ranks(6), Some((1.0, 6.0)));
         assert_eq!(ranks(9), Some((2.0, 8.0)));
+        assert_eq!(ranks(12), Some((3.0, 10.0))); // the default --reps
         assert_eq!(ranks(20), Some((6.0, 15.0)));
+        assert_eq!(ranks(48), Some((17.0, 32.0))); // the book's run
         assert_eq!(ranks(50), Some((18.0, 33.0)));
     }
 
