@@ -268,7 +268,8 @@ fn run(options: &Options) -> Result<(), String> {
             "cargo run --release -p bench -- --book --reps {}",
             config.reps
         );
-        for path in book::write(&command, config, copy, calls, echo, scale)? {
+        let commit = util::commit();
+        for path in book::write(&command, &commit, config, copy, calls, echo, scale)? {
             println!("wrote {}", path.display());
         }
     }

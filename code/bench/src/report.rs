@@ -86,9 +86,9 @@ pub fn echo_table(results: &[EchoResult]) -> String {
             thousands(r.clients as u64),
             thousands(r.round_trips as u64),
             r.server.name(),
-            thousands(median(&r.rates()) as u64),
-            thousands(lo as u64),
-            thousands(hi as u64),
+            thousands(median(&r.rates()).round() as u64),
+            thousands(lo.round() as u64),
+            thousands(hi.round() as u64),
             paired_ratio(&r.rates(), &tokio.rates()),
             median(&r.cpu) * 1e6 / (r.clients * r.round_trips) as f64,
         );
@@ -124,7 +124,7 @@ pub fn scale_table(results: &[ScaleResult]) -> String {
             middle.rss_loaded as f64 / (1 << 20) as f64,
             kib_per_connection(r),
             kib_per_connection(r) / kib_per_connection(tokio),
-            thousands(median(&r.rates()) as u64),
+            thousands(median(&r.rates()).round() as u64),
         );
     }
     for r in results {
@@ -202,7 +202,7 @@ pub fn targets(
         let (code_kib, tokio_kib) = (kib(code), kib(tokio));
         let range = |values: &[f64]| {
             let (lo, hi) = spread(values);
-            format!("{lo:.2}–{hi:.2} KiB")
+            format!("{lo:.3}–{hi:.3} KiB")
         };
         let _ = writeln!(
             out,
@@ -380,7 +380,19 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::{at_most, civil_from_days, ratio_target};
+    use super::{ScaleServer, at_most, civil_from_days, ratio_target, targets};
+
+    #[test]
+    fn the_memory_target_compares_code_with_tokio_not_the_other_way() {
+        let (_, _, _, mut scale) = crate::book::tests::fake_run();
+        let tokio = scale
+            .iter_mut()
+            .find(|r| r.server == ScaleServer::Tokio)
+            .unwrap();
+        tokio.runs[0].rss_loaded += 10_000 * 1024; // tokio: 1 KiB more per connection
+        let line = targets(None, None, Some(&scale));
+        assert!(line.trim_end().ends_with("target ≤ 1.0×): met"), "{line}");
+    }
 
     #[test]
     fn memory_is_judged_on_every_server() {

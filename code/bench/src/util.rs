@@ -304,6 +304,22 @@ pub fn thread_cpu_seconds() -> f64 {
     f64::NAN
 }
 
+/// The commit the benchmark was built from, as `git describe --always
+/// --dirty` gives it ("-dirty": with changes not committed), or a note
+/// that git could not tell.
+pub fn commit() -> String {
+    std::process::Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|text| text.trim().to_string())
+        .filter(|text| !text.is_empty())
+        .unwrap_or_else(|| "unknown (git could not tell)".to_string())
+}
+
 /// The processor's name, from /proc/cpuinfo ("unknown processor" if absent).
 pub fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
@@ -337,6 +353,38 @@ mod tests {
     fn paired_ratio_is_the_median_of_per_round_ratios() {
         // Round 2 was slow for both: the pair still says 2x.
         assert_eq!(paired_ratio(&[4.0, 1.0, 4.0], &[2.0, 0.5, 1.0]), 2.0);
+    }
+
+    #[test]
+    fn measure_rounds_runs_each_round_in_the_order_round_order_gives() {
+        // The CSV of runs recomputes each run's place from `round_order`:
+        // this is what makes that right.
+        let mut cases = [0, 1, 2, 10, 11, 12]; // two groups of three
+        let mut ran = Vec::new();
+        let mut recorded = Vec::new();
+        measure_rounds(
+            "test",
+            &mut cases,
+            3,
+            7,
+            |&case| {
+                ran.push(case);
+                Ok((Duration::ZERO, 0.0))
+            },
+            |&mut case, _, _| recorded.push(case),
+        )
+        .unwrap();
+        let mut expected = Vec::new();
+        for round in 0..=7 {
+            // Round 0 warms up in the first order; measured round r takes
+            // the order of index r - 1.
+            for base in [0, 10] {
+                let order = round_order(3, round.max(1) - 1);
+                expected.extend(order.iter().map(|i| base + i));
+            }
+        }
+        assert_eq!(ran, expected);
+        assert_eq!(recorded, expected[6..]);
     }
 
     #[test]
