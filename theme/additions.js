@@ -44,6 +44,30 @@
             main.scrollIntoView();
         });
         document.body.prepend(skip);
+
+        // Being first in the document is not enough. Tab starts from the
+        // browser's "focus navigation starting point", and mdBook's toc.js
+        // scrolls the current chapter's link into view in the sidebar as the
+        // page loads; some Chromium versions (150 does, 156 does not) move
+        // that starting point to the link, so the first Tab went to the
+        // chapter's section links (desktop) or the menu bar (phone). So the
+        // first Tab of a freshly loaded page goes to the skip link
+        // explicitly, unless the reader has already chosen a place: a click
+        // or touch, a focused element, or a #fragment in the address (which
+        // puts the starting point at that heading, where it belongs).
+        let firstTab = !location.hash;
+        const chosen = () => { firstTab = false; };
+        document.addEventListener('pointerdown', chosen, { capture: true, once: true });
+        window.addEventListener('hashchange', chosen, { once: true });
+        document.addEventListener('keydown', (event) => {
+            if (event.key !== 'Tab' || !firstTab) return;
+            firstTab = false;
+            const nothingFocused = !document.activeElement || document.activeElement === document.body;
+            if (!event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey && nothingFocused) {
+                event.preventDefault();
+                skip.focus();
+            }
+        }, { capture: true });
     }
 
     // 3. The eye button: mdBook sets its aria-label from the click's target,

@@ -90,6 +90,9 @@ export async function startBrowser({ bookDir, shotsDir, executablePath }) {
   }
   const server = await serveBook(bookDir);
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 30_000 });
+  // Which browser the results are about: browsers differ (the skip link's
+  // first Tab did), and CI gets whatever Chromium Debian ships that day.
+  console.log(`Chromium ${browser.version()} (${executablePath})`);
   return {
     base: server.base,
     browser,
