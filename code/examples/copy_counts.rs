@@ -23,7 +23,7 @@ fn main() {
 }
 
 /// How much every copy in this example moves.
-const TOTAL: usize = 1 << 20;
+pub const TOTAL: usize = 1 << 20;
 
 pub fn run() -> String {
     let mut out = format!(
@@ -31,16 +31,21 @@ pub fn run() -> String {
         TOTAL >> 20
     );
     for kib in [1, 8, 64, 256] {
-        let (reads, writes) = count_calls(kib * 1024);
-        let note = if kib * 1024 == code::io::COPY_BUFFER_SIZE {
-            "  (the size code::io::copy uses)"
-        } else {
-            ""
-        };
-        out += &format!("  buffer {kib:>3} KiB: {reads:>4} reads, {writes:>4} writes{note}\n");
+        out += &count_line(kib);
     }
     out += &tcp_copy().expect("the loopback copy failed");
     out
+}
+
+/// One line of the table: the calls a copy makes with a buffer of `kib` KiB.
+pub fn count_line(kib: usize) -> String {
+    let (reads, writes) = count_calls(kib * 1024);
+    let note = if kib * 1024 == code::io::COPY_BUFFER_SIZE {
+        "  (the size code::io::copy uses)"
+    } else {
+        ""
+    };
+    format!("  buffer {kib:>3} KiB: {reads:>4} reads, {writes:>4} writes{note}\n")
 }
 
 // ANCHOR: count_calls

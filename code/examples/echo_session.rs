@@ -6,7 +6,7 @@
 
 #[allow(dead_code)] // only `echo` is used here
 #[path = "echo_server.rs"]
-mod echo_server;
+pub mod echo_server;
 
 use std::io;
 use std::net::Shutdown;
@@ -60,7 +60,7 @@ async fn session() -> io::Result<String> {
 }
 
 /// Sends `message` and reads back as many bytes.
-async fn exchange(name: &str, client: &AsyncTcpStream, message: &str) -> io::Result<String> {
+pub async fn exchange(name: &str, client: &AsyncTcpStream, message: &str) -> io::Result<String> {
     write_all(&mut &*client, message.as_bytes()).await?;
     let mut reply = vec![0; message.len()];
     read_exact(&mut &*client, &mut reply).await?;

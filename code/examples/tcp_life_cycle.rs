@@ -1,6 +1,7 @@
 //! A TCP connection's life on loopback, step by step: connect and accept, a
-//! half-close (FIN), end of stream, and the two ways a connection ends in a
-//! reset (RST). Chapter "A TCP connection's life".
+//! half-close (FIN), end of stream, the two ways a connection ends in a
+//! reset (RST), and what a reset leaves of bytes that had already arrived.
+//! Chapter "A TCP connection's life".
 //!
 //! `cargo run -p code --example tcp_life_cycle`
 //!
@@ -24,6 +25,8 @@ pub fn run() -> String {
         out += &half_close().await?;
         out += &abortive_close().await?;
         out += &unread_data().await?;
+        out += &reset_after_data().await?;
+        out += &write_after_close().await?;
         Ok::<_, io::Error>(out)
     })
     .expect("the TCP life-cycle example failed")
@@ -166,6 +169,98 @@ async fn unread_data() -> io::Result<String> {
     Ok(out)
 }
 // ANCHOR_END: unread_data
+
+// ANCHOR: reset_after_data
+/// A reset does not take back bytes that have already arrived: the reader
+/// gets them first, then the reset, once, then end of stream.
+async fn reset_after_data() -> io::Result<String> {
+    let mut out = "4. A reset after the data arrived: the data first, then the error\n".to_string();
+    if !cfg!(target_os = "linux") {
+        out += "  (not shown on this platform: see the chapter)\n";
+        return Ok(out);
+    }
+    let (client, server) = std_pair()?;
+    std::io::Write::write_all(&mut &client, b"twelve bytes")?;
+    let mut buf = [0; 5];
+    server.peek(&mut buf)?; // (blocking) the bytes have arrived
+    set_linger_zero(&client)?;
+    drop(client); // RST
+    wait_for_reset(&server)?;
+    out += "  client: wrote 12 bytes, then (SO_LINGER = 0 s) dropped\n";
+
+    let server = AsyncTcpStream::from_std(server)?;
+    for _ in 0..8 {
+        // Bounded: on Linux the fifth read already returns end of stream.
+        match server.read(&mut buf).await {
+            Ok(0) => {
+                out += "  server: read -> Ok(0): end of stream\n";
+                return Ok(out);
+            }
+            Ok(n) => out += &format!("  server: read -> Ok({n}) {:?}\n", text(&buf[..n])),
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::ConnectionReset);
+                out += &format!("  server: read -> Err({:?})\n", e.kind());
+            }
+        }
+    }
+    panic!("the reset connection never reached end of stream");
+}
+// ANCHOR_END: reset_after_data
+
+// ANCHOR: write_after_close
+/// A peer that has closed (FIN) and is gone: the first write still succeeds.
+/// Only the peer's answer to it, a reset, says that nobody is there.
+async fn write_after_close() -> io::Result<String> {
+    let mut out = "5. Writing to a peer that has closed: the first write succeeds\n".to_string();
+    if !cfg!(target_os = "linux") {
+        out += "  (not shown on this platform: see the chapter)\n";
+        return Ok(out);
+    }
+    let (client, server) = std_pair()?;
+    let same_socket = client.try_clone()?; // to wait on, below
+    drop(server); // it read everything there was (nothing): a FIN
+    let client = AsyncTcpStream::from_std(client)?;
+    let mut buf = [0; 8];
+    let n = client.read(&mut buf).await?;
+    assert_eq!(n, 0, "the FIN arrived");
+    out += &format!("  server: dropped (FIN) -> client: read -> Ok({n})\n");
+
+    let n = client.write(b"hello?").await?;
+    out += &format!("  client: write -> Ok({n}): taken, sent, answered with RST\n");
+    wait_for_reset(&same_socket)?;
+    let kind = client.write(b"hello?").await.unwrap_err().kind();
+    assert_eq!(kind, ErrorKind::BrokenPipe);
+    out += &format!("  client: write again -> Err({kind:?})\n");
+    Ok(out)
+}
+// ANCHOR_END: write_after_close
+
+/// Waits until the reset has arrived (blocking, at most 5 s): poll(2)
+/// reports POLLHUP once the connection is closed, even while unread bytes
+/// wait in its buffer.
+#[cfg(target_os = "linux")]
+fn wait_for_reset(stream: &TcpStream) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // No events asked for: POLLHUP and POLLERR are always reported.
+    let mut fd = libc::pollfd {
+        fd: stream.as_raw_fd(),
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: a pointer to one valid `pollfd`, and that count.
+    let rc = unsafe { libc::poll(&mut fd, 1, 5_000) };
+    match rc {
+        1 if fd.revents & libc::POLLHUP != 0 => Ok(()),
+        -1 => Err(io::Error::last_os_error()),
+        _ => Err(io::Error::other("no reset within 5 s")),
+    }
+}
+
+/// Never called elsewhere (the scene stops before it), but it must compile.
+#[cfg(not(target_os = "linux"))]
+fn wait_for_reset(_: &TcpStream) -> io::Result<()> {
+    Ok(())
+}
 
 /// A connection on loopback as two plain, blocking `std` streams (client,
 /// server), to set socket options on before the runtime takes one over.
