@@ -60,6 +60,10 @@ fn no_rust_block_is_ignored() {
     );
 }
 
+/// The book had this many checked Rust blocks when its depth moved from the
+/// lesson path to the part after it: a move must not lose one.
+const FEWEST_CHECKED_BLOCKS: usize = 90;
+
 /// Every block the pipeline turns into a test is counted here, so a page
 /// whose blocks silently stopped being tests would show up as a drop.
 #[test]
@@ -72,6 +76,11 @@ fn the_book_has_checked_rust_blocks() {
     assert!(
         checked > 0,
         "no Rust block found under book/: is the path right?"
+    );
+    assert!(
+        checked >= FEWEST_CHECKED_BLOCKS,
+        "the book has {checked} checked Rust blocks, fewer than {FEWEST_CHECKED_BLOCKS}: \
+         a block moved off a page must stay a checked block somewhere"
     );
     let generated = include_str!(concat!(env!("OUT_DIR"), "/skeptic-tests.rs"))
         .matches("#[test]")
