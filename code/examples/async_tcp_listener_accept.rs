@@ -22,8 +22,15 @@ fn main() {
     print!("{}", run());
 }
 
-// ANCHOR: run
+/// The run the chapter shows: replies far larger than the socket buffers.
 pub fn run() -> String {
+    accept_and_send(REPLY_BYTES)
+}
+
+// ANCHOR: accept_and_send
+/// Accepts `CLIENTS` connections and sends each client `reply_bytes` bytes,
+/// then reports whether each accepted stream's writer had to wait.
+pub fn accept_and_send(reply_bytes: usize) -> String {
     let accepted = Rc::new(RefCell::new(Vec::new()));
     let (result, trace) = code::trace::capture(|| {
         code::block_on(async {
@@ -39,7 +46,7 @@ pub fn run() -> String {
                     let (conn, _peer) = listener.accept().await?;
                     server_tokens.borrow_mut().push(conn.token().0);
                     code::spawn(async move {
-                        let reply = vec![b'x'; REPLY_BYTES];
+                        let reply = vec![b'x'; reply_bytes];
                         write_all(&mut &conn, &reply).await
                     });
                 }
@@ -51,7 +58,7 @@ pub fn run() -> String {
             for _ in 0..CLIENTS {
                 clients.push(code::spawn(async move {
                     let stream = AsyncTcpStream::connect(addr).await?;
-                    let mut reply = vec![0; REPLY_BYTES];
+                    let mut reply = vec![0; reply_bytes];
                     read_exact(&mut &stream, &mut reply).await?;
                     Ok::<_, io::Error>(reply.len())
                 }));
@@ -86,7 +93,7 @@ pub fn run() -> String {
     }
     out
 }
-// ANCHOR_END: run
+// ANCHOR_END: accept_and_send
 
 fn yes(b: bool) -> &'static str {
     if b { "yes" } else { "no" }

@@ -35,29 +35,36 @@ pub fn run() -> String {
     .expect("the example's I/O failed")
 }
 
-// ANCHOR: read_exact_cancelled
-/// The peer sends bytes 0..50, pauses, then sends 50..100 and closes.
+/// The run the chapter shows and its trace player replays: the peer sends
+/// bytes 0 to 49 first.
 pub async fn read_exact_cancelled() -> io::Result<String> {
+    read_exact_cancelled_after(50).await
+}
+
+// ANCHOR: read_exact_cancelled
+/// The peer sends bytes 0..first, pauses, then sends first..100 and closes.
+pub async fn read_exact_cancelled_after(first: u8) -> io::Result<String> {
     let (ours, peer) = pair()?;
-    code::spawn(send_in_two_halves(peer));
+    code::spawn(send_in_two_parts(peer, first));
 
     let mut buf = [0; 100];
-    let first = timeout(PATIENCE, read_exact(&mut &ours, &mut buf)).await;
-    // The timeout dropped read_exact after it had read the first 50 bytes
-    // into `buf`; how many it had read died with it.
+    let attempt = timeout(PATIENCE, read_exact(&mut &ours, &mut buf)).await;
+    // The timeout dropped read_exact after it had read the first part into
+    // `buf`; how many bytes it had read died with it.
     let retry = read_exact(&mut &ours, &mut buf).await;
 
     let mut report = format!(
         "read_exact, 100 bytes, {PATIENCE:?} timeout: {}\n",
-        describe(&first)
+        describe(&attempt)
     );
     match retry {
         Ok(()) => report += "  retry: done\n",
         Err(e) => report += &format!("  retry: {e}\n"),
     }
     report += &format!(
-        "  the buffer now starts with byte {}: bytes 0 to 49 are gone\n",
-        buf[0]
+        "  the buffer now starts with byte {}: bytes 0 to {} are gone\n",
+        buf[0],
+        first - 1
     );
     Ok(report)
 }
@@ -93,7 +100,7 @@ async fn progress_kept_outside() -> io::Result<String> {
     let (ours, peer) = pair()?;
     code::spawn(async move {
         sleep(PAUSE).await; // so that the very first attempt times out
-        send_in_two_halves(peer).await
+        send_in_two_parts(peer, 50).await
     });
 
     let mut buf = [0; 100];
@@ -118,12 +125,12 @@ async fn progress_kept_outside() -> io::Result<String> {
 }
 // ANCHOR_END: progress_kept_outside
 
-/// Sends bytes 0..50, pauses longer than the reader's patience, sends
-/// 50..100, and closes its sending side.
-async fn send_in_two_halves(peer: AsyncTcpStream) -> io::Result<()> {
-    write_all(&mut &peer, &numbers(0..50)).await?;
+/// Sends bytes 0..first, pauses longer than the reader's patience, sends
+/// first..100, and closes its sending side.
+async fn send_in_two_parts(peer: AsyncTcpStream, first: u8) -> io::Result<()> {
+    write_all(&mut &peer, &numbers(0..first)).await?;
     sleep(PAUSE).await;
-    write_all(&mut &peer, &numbers(50..100)).await?;
+    write_all(&mut &peer, &numbers(first..100)).await?;
     peer.shutdown(Shutdown::Write)?;
     let from = peer.token().0;
     trace::emit(|| format!("kernel: end of stream from token {from} arrives at the other end"));

@@ -21,8 +21,15 @@ fn main() {
 /// Marks where the second part of the trace starts.
 pub const PART_2: &str = "example: part 2";
 
+/// The run the chapter shows: 100 bytes.
 pub fn run() -> String {
-    let (result, lines) = code::trace::capture(one_byte_per_read);
+    report(100)
+}
+
+/// Runs [`one_byte_per_read_of`] for `bytes` bytes and reports what the
+/// trace counted in part 1, and part 2 line by line.
+pub fn report(bytes: usize) -> String {
+    let (result, lines) = code::trace::capture(|| one_byte_per_read_of(bytes));
     assert_eq!(result.expect("the example's reads failed"), b"!");
 
     let split = lines
@@ -33,7 +40,9 @@ pub fn run() -> String {
     let count = |lines: &[String], what: &str| lines.iter().filter(|l| l.contains(what)).count();
 
     let mut out = String::new();
-    out += "Part 1: the peer's 100 bytes are already there; read them 1 byte at a time.\n";
+    out += &format!(
+        "Part 1: the peer's {bytes} bytes are already there; read them 1 byte at a time.\n"
+    );
     out += &format!(
         "  reads that returned a byte:        {}\n",
         count(part_1, "read -> Ok(1)")
@@ -57,21 +66,27 @@ pub fn run() -> String {
     out
 }
 
-/// The peer sends 100 bytes before we start; we read them one byte per read,
-/// then read once more with the socket empty. Returns what that read got.
+/// The run the chapter's trace player replays: 100 bytes.
 pub fn one_byte_per_read() -> io::Result<Vec<u8>> {
+    one_byte_per_read_of(100)
+}
+
+/// The peer sends `count` bytes before we start; we read them one byte per
+/// read, then read once more with the socket empty. Returns what that read
+/// got.
+pub fn one_byte_per_read_of(count: usize) -> io::Result<Vec<u8>> {
     let (ours, mut peer) = connected_pair()?;
-    peer.write_all(&[b'x'; 100])?;
+    peer.write_all(&vec![b'x'; count])?;
     // So that every read in part 1 finds its byte, on any system.
-    code::testing::all_arrived(&ours, 100)?;
-    code::trace::emit(|| "kernel: 100 bytes arrive at token 0".to_string());
+    code::testing::all_arrived(&ours, count)?;
+    code::trace::emit(|| format!("kernel: {count} bytes arrive at token 0"));
     code::block_on(async {
         // ANCHOR: reads
         let stream = AsyncTcpStream::from_std(ours)?;
         let mut byte = [0; 1];
-        for _ in 0..100 {
+        for _ in 0..count {
             let n = stream.read(&mut byte).await?;
-            assert_eq!(n, 1, "the peer's 100 bytes are all there");
+            assert_eq!(n, 1, "the peer's bytes are all there");
             // Give the reactor a look at the kernel's events before the
             // next read, as a busy program would.
             code::executor::yield_now().await;

@@ -309,6 +309,91 @@ pub fn one_slot_steps() -> String {
     })
 }
 
+/// The shared waker slot the other way round, for a question in the
+/// chapter's quiz: the writer parks first and the reader second. Printed by
+/// the example `one_slot_writer_first`.
+pub fn writer_first_report() -> String {
+    let mut out = String::new();
+    out += "The shared waker slot, the other way round: the writer parks first, then the reader:\n";
+    out += &format!(
+        "    one waker slot:  {}\n",
+        isolated(|| writer_then_reader(true))
+    );
+    out += &format!(
+        "    two waker slots: {}\n",
+        isolated(|| writer_then_reader(false))
+    );
+    out
+}
+
+/// A writer task parks on a full send buffer, then a reader task parks for
+/// data that never comes. The peer then reads everything we sent: our socket
+/// has room again. With `one_slot`, the reader's waker replaced the writer's.
+fn writer_then_reader(one_slot: bool) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    // The peer's reads block this thread: bounded, in case the bytes never come.
+    peer.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // Fill our send buffer before the runtime starts, so that the writer's
+    // first write waits, on every run.
+    ours.set_nonblocking(true).unwrap();
+    let mut sent = 0;
+    loop {
+        match (&ours).write(&[1; 64 * 1024]) {
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("filling the send buffer: {e}"),
+        }
+    }
+    let stream = Rc::new(OneSlot {
+        stream: AsyncTcpStream::from_std(ours).unwrap(),
+        slot: Arc::default(),
+    });
+    code::block_on(async {
+        let writer = code::spawn({
+            let stream = Rc::clone(&stream);
+            async move {
+                poll_fn(|cx| {
+                    if one_slot {
+                        stream.poll_write(cx, b"last")
+                    } else {
+                        stream.stream.poll_write(cx, b"last")
+                    }
+                })
+                .await
+                .unwrap()
+            }
+        });
+        let _reader = code::spawn({
+            let stream = Rc::clone(&stream);
+            async move {
+                let mut reply = [0; 4];
+                poll_fn(|cx| {
+                    if one_slot {
+                        stream.poll_read(cx, &mut reply)
+                    } else {
+                        stream.stream.poll_read(cx, &mut reply)
+                    }
+                })
+                .await
+                .unwrap()
+            }
+        });
+        code::executor::yield_now().await; // the writer parks, then the reader
+        peer.read_exact(&mut vec![0; sent]).unwrap();
+        match timeout(Duration::from_millis(100), writer).await {
+            Ok(n) => format!("the writer was woken and wrote its {n} bytes"),
+            Err(_) => {
+                // A write that tries first finds the room at once.
+                let n = stream.stream.write(b"last").await.unwrap();
+                format!("the writer was never woken, while its socket had room for {n} bytes")
+            }
+        }
+    })
+}
+
 // ANCHOR: lost_wakeup
 /// What a waker and a sleeping executor share: "was I woken?" and a bell.
 #[derive(Default)]
