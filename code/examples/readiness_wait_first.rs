@@ -1,0 +1,84 @@
+//! The second scene of `readiness_pattern_by_hand` (the data comes before
+//! anyone waits), played by a task that skips step 1: it stores its waker
+//! and waits *before* it tries. (The quiz of the chapter "The readiness
+//! pattern" asks what happens; this is its answer.)
+//!
+//! Linux only, for its output: the `reactor: event` line is epoll's way of
+//! reporting (see the chapter).
+//!
+//! `cargo run -p code --example readiness_wait_first`
+
+use std::io::{self, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use code::net::AsyncTcpStream;
+use code::reactor::Direction;
+
+/// How long the task waits for an event before it gives up and tries.
+const PATIENCE: Duration = Duration::from_millis(200);
+
+fn main() {
+    print!("{}", run());
+}
+
+/// A waker that only counts its wakes.
+struct CountingWaker(AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+pub fn run() -> String {
+    let (ours, mut peer) = connected_pair().expect("loopback connection");
+    let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+    let waker = Waker::from(Arc::clone(&counter));
+    let mut cx = Context::from_waker(&waker);
+    let mut buf = [0; 16];
+    let say = |line: String| code::trace::emit(|| line);
+
+    let ((), trace) = code::trace::capture(|| {
+        say("peer: sends \"hi\" before we register".to_string());
+        peer.write_all(b"hi").unwrap();
+        code::testing::all_arrived(&ours, 2).unwrap();
+        let stream = AsyncTcpStream::from_std(ours).unwrap();
+        // An idle executor waits: the registration reports the data, and the
+        // event finds no waker.
+        code::reactor().wait(Some(Duration::from_secs(5))).unwrap();
+
+        // Step 1 skipped: store the waker, then wait for an event.
+        code::reactor().set_waker(stream.token(), Direction::Read, &waker);
+        code::reactor().wait(Some(PATIENCE)).unwrap();
+        say(format!(
+            "us: waited before trying; our waker was woken {} time(s) in {} ms",
+            counter.0.load(Ordering::SeqCst),
+            PATIENCE.as_millis()
+        ));
+
+        // The data was there all along.
+        let poll = stream.poll_read(&mut cx, &mut buf);
+        say(format!("us: then poll_read returned {}", show(&poll)));
+    });
+    trace.join("\n") + "\n"
+}
+
+fn show(poll: &Poll<io::Result<usize>>) -> String {
+    match poll {
+        Poll::Ready(Ok(n)) => format!("Ready(Ok({n}))"),
+        Poll::Ready(Err(e)) => format!("Ready(Err({e}))"),
+        Poll::Pending => "Pending".to_string(),
+    }
+}
+
+/// Two ends of one loopback TCP connection.
+fn connected_pair() -> io::Result<(TcpStream, TcpStream)> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let ours = TcpStream::connect(listener.local_addr()?)?;
+    let (peer, _) = listener.accept()?;
+    Ok((ours, peer))
+}
