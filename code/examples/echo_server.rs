@@ -69,9 +69,11 @@ pub async fn serve(listener: AsyncTcpListener) -> io::Result<()> {
                     }
                 });
             }
-            // Out of file descriptors (or another accept error): the
-            // connection waits in the backlog. Trying again at once would
-            // fail again at once, a busy loop, so pause before the next try.
+            // Out of file descriptors (EMFILE), the usual cause, lasts until
+            // a connection closes: trying again at once would fail again at
+            // once, a busy loop, so pause before the next try. (An error
+            // about one connection that is already gone, ECONNABORTED, would
+            // not need the pause: pausing for every error is a simplification.)
             Err(e) => {
                 eprintln!("accept failed: {e}; retrying in 100 ms");
                 code::time::sleep(Duration::from_millis(100)).await;
