@@ -1,18 +1,18 @@
 //! `AsyncRead` and `AsyncWrite` implemented for types of our own: an
-//! in-memory pipe (the readiness pattern without a socket), a throttled
-//! writer, and the bridges to futures-io. Chapter "AsyncRead and AsyncWrite".
+//! in-memory pipe (the readiness pattern without a socket) and a throttled
+//! writer, driven one poll at a time. Chapter "AsyncRead and AsyncWrite"
+//! (the Deeper page "The ecosystem's traits" uses the pipe too).
 //!
 //! `cargo run -p code --example async_read_write`
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::future::Future;
+use std::future::poll_fn;
 use std::io;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use code::io::{AsyncRead, AsyncWrite, copy, read_exact, write_all};
+use code::io::{AsyncRead, AsyncWrite};
 
 fn main() {
     print!("{}", run());
@@ -187,50 +187,6 @@ impl<W: AsyncWrite> AsyncWrite for Throttled<W> {
 }
 // ANCHOR_END: throttled
 
-// ANCHOR: interop
-/// The pipe's reader for code written against futures-io.
-impl futures_io::AsyncRead for PipeReader {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        // A `PipeReader` is `Unpin` (it is an `Rc`, which may move at any
-        // time), so the pin gives up its `&mut` without `unsafe`.
-        AsyncRead::poll_read(self.get_mut(), cx, buf)
-    }
-}
-
-/// Any futures-io reader, for the course's helpers. `R: Unpin` lets us pin
-/// a plain `&mut R` for one call; a reader that is not `Unpin` can come in
-/// as `Pin<Box<R>>`, which is.
-pub struct FromFutures<R>(pub R);
-
-impl<R: futures_io::AsyncRead + Unpin> AsyncRead for FromFutures<R> {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
-    }
-}
-// ANCHOR_END: interop
-
-// ANCHOR: extension
-/// Helpers as methods of every `AsyncRead` at once: the shape of the
-/// `AsyncReadExt` traits of futures and tokio. The core trait stays one
-/// method long (and usable as `dyn AsyncRead`); the helpers are written
-/// once, here, for all readers.
-pub trait AsyncReadExt: AsyncRead {
-    /// Reads exactly `buf.len()` bytes: `code::io::read_exact` as a method.
-    fn read_exact<'a>(
-        &'a mut self,
-        buf: &'a mut [u8],
-    ) -> impl Future<Output = io::Result<()>> + 'a {
-        read_exact(self, buf)
-    }
-}
-
-impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
-// ANCHOR_END: extension
-
 /// Notes kept by [`Traced`] wrappers, in the order the polls happened.
 type Log = Rc<RefCell<Vec<String>>>;
 
@@ -289,116 +245,98 @@ impl<W: AsyncWrite> AsyncWrite for Traced<W> {
 pub fn run() -> String {
     code::block_on(async {
         let mut out = String::new();
-        out += &parking().await?;
-        out += &ends().await?;
-        out += &throttled_copy().await?;
-        out += &any_reader().await?;
+        out += &parking(4).await?;
+        out += &reader_gone().await?;
+        out += &throttled().await?;
         Ok::<_, io::Error>(out)
     })
     .expect("the pipe example failed")
 }
 
-/// A reader and a writer take turns through a pipe that holds 4 bytes.
-async fn parking() -> io::Result<String> {
+/// A reader and a writer take turns through a pipe of `capacity` bytes.
+pub async fn parking(capacity: usize) -> io::Result<String> {
     let log = Log::default();
-    let (tx, rx) = pipe(4);
-    let mut reader = Traced::new("read", rx, &log);
-    let mut writer = Traced::new("write", tx, &log);
-    // The reader starts first and finds the pipe empty.
-    let reading = code::spawn(async move {
-        let mut buf = [0; 11];
-        read_exact(&mut reader, &mut buf).await.map(|()| buf)
-    });
-    let writing = code::spawn(async move { write_all(&mut writer, b"hello, pipe").await });
-    writing.await?;
-    let got = reading.await?;
-    let mut out = "1. A pipe of 4 bytes: the reader parks when it is empty, the writer \
-                   when it is full\n"
-        .to_string();
-    for line in log.borrow().iter() {
-        out += &format!("{line}\n");
-    }
-    out += &format!("  the reader got {:?}\n", String::from_utf8_lossy(&got));
+    let (tx, rx) = pipe(capacity);
+    let got = take_turns(rx, tx, &log).await?;
+    let mut out = format!("1. A pipe of {capacity} bytes\n");
+    out += &show_log(&log, &got);
+    let count = |end: &str| log.borrow().iter().filter(|l| l.starts_with(end)).count();
+    out += &format!(
+        "  capacity {capacity}: {} polls of the reader, {} of the writer\n",
+        count("  read"),
+        count("  write")
+    );
     Ok(out)
 }
 
-/// Dropping one end: end of stream for the reader, `BrokenPipe` for the
-/// writer.
-async fn ends() -> io::Result<String> {
-    let mut out = "2. The ends of a pipe\n".to_string();
-    let (mut tx, mut rx) = pipe(16);
-    write_all(&mut tx, b"bye").await?;
-    drop(tx);
-    let mut buf = [0; 8];
-    out += &format!(
-        "  writer dropped after 3 bytes, read_exact of 8:\n    {}\n",
-        show(read_exact(&mut rx, &mut buf).await)
-    );
-    let more = std::future::poll_fn(|cx| rx.poll_read(cx, &mut buf)).await;
-    out += &format!("  one more read: {more:?}\n");
-
+/// Dropping the reader: every later write fails.
+async fn reader_gone() -> io::Result<String> {
     let (mut tx, rx) = pipe(16);
     drop(rx);
-    out += &format!(
-        "  reader dropped, write_all: {}\n",
-        show(write_all(&mut tx, b"anyone?").await)
-    );
-    Ok(out)
+    let result = poll_fn(|cx| tx.poll_write(cx, b"anyone?")).await;
+    Ok(format!(
+        "2. The reader is gone\n  a write: {}\n",
+        show(result)
+    ))
 }
 
-/// `copy` from one pipe into another through a writer that takes at most 3
-/// bytes per call.
-async fn throttled_copy() -> io::Result<String> {
+/// The same turns, with `Throttled` (3 bytes per call) around the writer.
+async fn throttled() -> io::Result<String> {
     let log = Log::default();
-    let (mut tx_a, mut rx_a) = pipe(64);
-    let (tx_b, mut rx_b) = pipe(64);
-    write_all(&mut tx_a, b"hello, throttle").await?;
-    drop(tx_a);
-    let mut throttled = Traced::new("throttle", Throttled::new(tx_b, 3), &log);
-    let copied = copy(&mut rx_a, &mut throttled).await?;
-    drop(throttled); // end of stream for pipe b
-    let mut got = [0; 15];
-    read_exact(&mut rx_b, &mut got).await?;
-
-    let mut out = "3. copy through Throttled (3 bytes per call)\n".to_string();
-    for line in log.borrow().iter() {
-        out += &format!("{line}\n");
-    }
-    out += &format!(
-        "  copy returned {copied}; the other pipe holds {:?}\n",
-        String::from_utf8_lossy(&got)
-    );
-    Ok(out)
+    let (tx, rx) = pipe(4);
+    let got = take_turns(rx, Throttled::new(tx, 3), &log).await?;
+    Ok(
+        "3. A pipe of 4 bytes, written through Throttled (3 bytes per call)\n".to_string()
+            + &show_log(&log, &got),
+    )
 }
 
-/// One extension method for readers of different types, behind `dyn`.
-async fn any_reader() -> io::Result<String> {
-    let (mut tx_a, rx_a) = pipe(16);
-    let (mut tx_b, rx_b) = pipe(16);
-    write_all(&mut tx_a, b"plain").await?;
-    write_all(&mut tx_b, b"round trip").await?;
-    // (what it is, how many bytes to read, the reader)
-    let readers: Vec<(&str, usize, Box<dyn AsyncRead>)> = vec![
-        ("a PipeReader", 5, Box::new(rx_a)),
-        (
-            "a PipeReader, as futures-io reader and back",
-            10,
-            Box::new(FromFutures(rx_b)),
-        ),
-    ];
-    let mut out = "4. One helper for any reader, through Box<dyn AsyncRead>\n".to_string();
-    for (what, len, mut reader) in readers {
-        let mut buf = vec![0; len];
-        reader.read_exact(&mut buf).await?;
-        out += &format!("  {what}: {:?}\n", String::from_utf8_lossy(&buf));
-    }
-    Ok(out)
+/// Two tasks, each driving its end one poll at a time (`poll_fn` turns one
+/// `poll_read` or `poll_write` into a future to await).
+async fn take_turns<W>(reader: PipeReader, writer: W, log: &Log) -> io::Result<Vec<u8>>
+where
+    W: AsyncWrite + 'static,
+{
+    let mut reader = Traced::new("read", reader, log);
+    let mut writer = Traced::new("write", writer, log);
+    // The reader starts first and finds the pipe empty. It reads until the
+    // end of the stream, `Ok(0)`.
+    let reading = code::spawn(async move {
+        let (mut got, mut buf) = (Vec::new(), [0; 8]);
+        loop {
+            match poll_fn(|cx| reader.poll_read(cx, &mut buf)).await? {
+                0 => return Ok::<_, io::Error>(got),
+                n => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    });
+    // A write takes what there is room for, so the writer goes on with the
+    // rest. When the task ends, `writer` is dropped: the reader's end of
+    // stream.
+    let writing = code::spawn(async move {
+        let mut rest: &[u8] = b"hello, pipe";
+        while !rest.is_empty() {
+            let n = poll_fn(|cx| writer.poll_write(cx, rest)).await?;
+            rest = &rest[n..];
+        }
+        Ok::<_, io::Error>(())
+    });
+    writing.await?;
+    reading.await
 }
 // ANCHOR_END: run
 
-fn show(result: io::Result<()>) -> String {
+fn show_log(log: &Log, got: &[u8]) -> String {
+    let mut out = String::new();
+    for line in log.borrow().iter() {
+        out += &format!("{line}\n");
+    }
+    out + &format!("  the reader got {:?}\n", String::from_utf8_lossy(got))
+}
+
+fn show(result: io::Result<usize>) -> String {
     match result {
-        Ok(()) => "Ok(())".to_string(),
+        Ok(n) => format!("Ok({n})"),
         Err(e) => format!("Err({:?}: {e})", e.kind()),
     }
 }

@@ -7,7 +7,7 @@
 //!
 //! `cargo run -p code --example async_read_write_quiz`
 
-// `code::io::copy` loops exactly as `std::io::copy` does.
+// `std::io::copy`, with a reader and a writer of our own.
 use std::io::{self, Read, Write};
 
 /// Hands out one chunk per call, then end of stream.

@@ -78,20 +78,7 @@ pub fn run() -> String {
     let mut out = String::new();
     code::block_on(async {
         // 1. Short writes and Pending: write_all keeps going until all is taken.
-        let mut trickle = Trickle {
-            taken: Vec::new(),
-            calls: 0,
-            log: Vec::new(),
-        };
-        let result = write_all(&mut trickle, b"burger!").await;
-        out += &format!("write_all to Trickle -> {result:?}\n");
-        for line in &trickle.log {
-            out += &format!("  {line}\n");
-        }
-        out += &format!(
-            "  the writer has {:?}\n",
-            String::from_utf8_lossy(&trickle.taken)
-        );
+        out += &to_trickle(b"burger!").await;
 
         // 2. Interrupted is not a failure: read_exact tries again.
         let interrupted = io::Error::from(io::ErrorKind::Interrupted);
@@ -114,6 +101,24 @@ pub fn run() -> String {
         out += &format!("write_all, writer takes 0 bytes ->\n  {}\n", show(result));
     });
     out
+}
+
+/// `write_all` of `data` to a fresh `Trickle`, and what each call did.
+pub async fn to_trickle(data: &[u8]) -> String {
+    let mut trickle = Trickle {
+        taken: Vec::new(),
+        calls: 0,
+        log: Vec::new(),
+    };
+    let result = write_all(&mut trickle, data).await;
+    let mut out = format!("write_all to Trickle -> {result:?}\n");
+    for line in &trickle.log {
+        out += &format!("  {line}\n");
+    }
+    out + &format!(
+        "  the writer has {:?}\n",
+        String::from_utf8_lossy(&trickle.taken)
+    )
 }
 // ANCHOR_END: run
 
