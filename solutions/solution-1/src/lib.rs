@@ -155,9 +155,11 @@ impl Future for ReadFuture<'_> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // Passing `buf` on reborrows a `&mut [u8]`, which needs `&mut Self`.
-        // The future holds only references, so it is `Unpin` and `get_mut`
-        // may take that out of the pin. Each poll is a fresh try: no state.
+        // Passing `buf` on reborrows a `&mut [u8]`. The future holds only
+        // references, so it is `Unpin` and `get_mut` may take a plain
+        // `&mut Self` out of the pin, whose fields borrow separately
+        // (`DerefMut` through the pin would borrow all of it for each field).
+        // Each poll is a fresh try: no state.
         let this = self.get_mut();
         this.stream.poll_read(cx, this.buf)
     }
