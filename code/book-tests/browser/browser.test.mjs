@@ -184,7 +184,7 @@ test(`axe: no serious or critical violation on any page, in light and ${DARK}`, 
   const failures = [];
   // Every page in light and one dark theme; a few pages (prose, code,
   // quiz, chart, diagrams) in the three other themes.
-  const sample = ['readiness-pattern.html', 'async-tcp-stream.html', 'copy-and-throughput.html',
+  const sample = ['readiness-pattern.html', 'async-tcp-stream.html', 'echo-server.html',
     'exercises/exercise-1.html'];
   const runs = [
     ...pages().flatMap((path) => ['light', DARK].map((theme) => [path, theme])),

@@ -39,9 +39,11 @@ pub async fn serve(listener: AsyncTcpListener) {
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// The next connection. A failed accept is reported and tried again after
-/// [`ACCEPT_PAUSE`]: its usual causes (out of file descriptors, a connection
-/// that was reset while it waited in the backlog) pass, and trying again at
-/// once would only fail again at once, a busy loop.
+/// [`ACCEPT_PAUSE`]. Its usual cause, no file descriptor left, lasts until a
+/// connection closes, and trying again at once would only fail again at
+/// once, a busy loop. An error about one connection already gone
+/// (`ECONNABORTED`) needs no pause: one pause for every error keeps this
+/// simple.
 async fn accept(listener: &AsyncTcpListener) -> AsyncTcpStream {
     loop {
         match listener.accept().await {
