@@ -29,6 +29,7 @@ pub fn run() -> String {
     out
 }
 
+// ANCHOR: one_read
 /// Connects a pair on loopback and reads once from our end, before the peer
 /// has written: the read waits for its event. Returns what it read.
 fn one_read() -> io::Result<Vec<u8>> {
@@ -47,3 +48,4 @@ fn one_read() -> io::Result<Vec<u8>> {
         Ok(buf[..n].to_vec())
     })
 }
+// ANCHOR_END: one_read
