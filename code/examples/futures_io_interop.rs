@@ -1,6 +1,6 @@
 //! `AsyncTcpStream` used through the ecosystem's traits, `futures_io::AsyncRead`
 //! and `futures_io::AsyncWrite`, by code that has never heard of `code`.
-//! Chapter "Going further".
+//! The Deeper page "The ecosystem's traits".
 //!
 //! `cargo run -p code --example futures_io_interop`
 

@@ -1,6 +1,6 @@
 //! The ecosystem's traits: `futures-io`'s `AsyncRead` and `AsyncWrite`, so
 //! an [`AsyncTcpStream`] works with code written for them (the `futures`
-//! crate's `AsyncReadExt`, codecs, ...). See the chapter "Going further".
+//! crate's `AsyncReadExt`, codecs, ...). See the Deeper page "The ecosystem's traits".
 //!
 //! They take `Pin<&mut Self>` because some readers are self-referential
 //! futures; ours is `Unpin`, so the pin is only passed through.
