@@ -144,7 +144,9 @@ fn every_exercise_is_on_the_path_after_the_chapter_that_prepares_it() {
     for n in 1..=EXERCISES {
         let page = exercise_page(n);
         let Some(at) = path.iter().position(|p| *p == page) else {
-            problems.push(format!("{page} is not in the `{LESSON_PART}` part of SUMMARY.md"));
+            problems.push(format!(
+                "{page} is not in the `{LESSON_PART}` part of SUMMARY.md"
+            ));
             continue;
         };
         if at < last {
@@ -160,10 +162,14 @@ fn every_exercise_is_on_the_path_after_the_chapter_that_prepares_it() {
         let link = format!("exercises/exercise-{n}.md");
         let command = format!("cargo test -p exercise-{n}");
         if !text.contains(&link) {
-            problems.push(format!("{before} does not link to {link}, which follows it"));
+            problems.push(format!(
+                "{before} does not link to {link}, which follows it"
+            ));
         }
         if !text.contains(&command) {
-            problems.push(format!("{before} does not give `{command}`, to start exercise {n}"));
+            problems.push(format!(
+                "{before} does not give `{command}`, to start exercise {n}"
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
