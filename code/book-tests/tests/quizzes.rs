@@ -50,10 +50,7 @@ const PROGRAMS: [(&str, Run); 3] = [
 ];
 
 /// Chapters that show output but whose quiz need not ask about it, and why.
-const NO_PREDICTION_NEEDED: [(&str, &str); 1] = [(
-    "going-further",
-    "its one line of output (a server counted three lines) leaves nothing to predict",
-)];
+const NO_PREDICTION_NEEDED: [(&str, &str); 0] = [];
 
 /// Two prompts that share this share of their words ask the same thing.
 const SAME_QUESTION: f64 = 0.4;
