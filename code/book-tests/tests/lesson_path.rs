@@ -6,8 +6,9 @@
 //!   the first exercise (practice comes early, not after all the reading).
 //!   Depth lives in the part after it (`# Deeper`), linked from the path.
 //! - Practice is interleaved: every exercise page is on the path, and the
-//!   chapter right before each one sends the reader to it with the command
-//!   that starts it.
+//!   chapter right before each one ends (after its quiz) with a section
+//!   `## Now: exercise N` that sends the reader there with the command that
+//!   starts it.
 //!
 //! `cargo test -p book-tests --test lesson_path -- --nocapture` prints the
 //! count per chapter.
@@ -159,6 +160,17 @@ fn every_exercise_is_on_the_path_after_the_chapter_that_prepares_it() {
             continue;
         };
         let text = fs::read_to_string(book_dir().join(before)).unwrap();
+        // The chapter's last section, after its quiz.
+        let heading = format!("\n## Now: exercise {n}\n");
+        if !text
+            .rfind("\n## ")
+            .is_some_and(|at| text[at..].starts_with(&heading))
+        {
+            problems.push(format!(
+                "{before} does not end with a section `## Now: exercise {n}`, after its quiz"
+            ));
+        }
+        let text = text.rsplit_once(&heading).map_or("", |(_, last)| last);
         let link = format!("exercises/exercise-{n}.md");
         let command = format!("cargo test -p exercise-{n}");
         if !text.contains(&link) {
