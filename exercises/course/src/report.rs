@@ -116,13 +116,22 @@ pub fn status(rows: &[Row]) -> String {
     let passed = rows.iter().filter(|r| r.result() == "passed").count();
     let _ = writeln!(text, "\n{passed} of {} exercises pass.", rows.len());
     match rows.iter().find(|r| r.result() != "passed") {
-        None => text += "All done. Chapter \"Going further\" is next.\n",
+        None => text += "All done. The book's part \"Deeper\" is next, if you want more.\n",
         Some(row) => {
             let _ = writeln!(text, "Next: {}", next_step(row));
         }
     }
     text
 }
+
+/// The chapter of the book's lesson path that prepares exercise N (the one
+/// right before its page in book/SUMMARY.md; a test keeps them in step).
+const PREPARED_BY: [&str; 4] = [
+    "AsyncTcpStream",
+    "Partial reads and writes",
+    "An async echo server",
+    "copy and throughput",
+];
 
 fn next_step(row: &Row) -> String {
     let readme = format!("exercises/{}/README.md", row.name);
@@ -134,8 +143,14 @@ fn next_step(row: &Row) -> String {
                 .first()
                 .map(|t| format!("{}:{}", t.file, t.line))
                 .unwrap_or_else(|| format!("exercises/{}/src", row.name));
+            let chapter = row
+                .number
+                .checked_sub(1)
+                .and_then(|i| PREPARED_BY.get(i as usize))
+                .map(|c| format!("read the book up to its chapter \"{c}\" and "))
+                .unwrap_or_default();
             format!(
-                "{} — read {readme}, then replace the todo!() at {place}. \
+                "{} — {chapter}read {readme}, then replace the todo!() at {place}. \
                  Check with `cargo test -p {}`; stuck? {hint}.",
                 row.name, row.name
             )
@@ -404,6 +419,25 @@ mod tests {
             text.contains("Next: exercise-2 — run `cargo test -p exercise-2`"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn each_exercise_is_prepared_by_the_chapter_before_its_page() {
+        let summary = include_str!("../../../book/SUMMARY.md");
+        let lines: Vec<&str> = summary.lines().collect();
+        for (i, chapter) in PREPARED_BY.iter().enumerate() {
+            let page = format!("(exercises/exercise-{}.md)", i + 1);
+            let at = lines
+                .iter()
+                .position(|l| l.contains(&page))
+                .unwrap_or_else(|| panic!("SUMMARY.md has no {page}"));
+            assert!(
+                at > 0 && lines[at - 1].contains(&format!("[{chapter}]")),
+                "SUMMARY.md: the chapter before exercise {} is not \"{chapter}\": {}",
+                i + 1,
+                lines[at.saturating_sub(1)]
+            );
+        }
     }
 
     #[test]
