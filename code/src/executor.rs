@@ -534,7 +534,7 @@ pub async fn yield_now() {
 
 // ANCHOR: unconstrained
 /// Runs `future` without the cooperative budget: its I/O operations never
-/// make it yield on their own, as tokio's `task::unconstrained`. For
+/// make it yield on their own, as tokio's `task::coop::unconstrained`. For
 /// showing what the budget prevents: a task that reads an always-ready
 /// socket in here keeps the other tasks waiting until it is done.
 pub fn unconstrained<F: Future>(future: F) -> Unconstrained<F> {
