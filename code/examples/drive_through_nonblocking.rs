@@ -35,8 +35,9 @@ pub fn run() -> String {
                 if errands == COOKING_ERRANDS {
                     out += "kitchen: burger ready\n";
                     window.write_all(b"burger").unwrap();
-                    // On Linux's loopback the bytes have arrived by now;
-                    // elsewhere they may take a moment.
+                    // `all_arrived` waits until loopback has delivered the
+                    // bytes: on Linux they are there by now, elsewhere they
+                    // may take a moment.
                     code::testing::all_arrived(&car, 6).unwrap();
                 }
             }

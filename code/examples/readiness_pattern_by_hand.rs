@@ -92,7 +92,8 @@ fn data_first() -> String {
     let ((), trace) = code::trace::capture(|| {
         say("peer: sends \"hi\" before we register".to_string());
         peer.write_all(b"hi").unwrap();
-        // On Linux's loopback the bytes are there already; elsewhere, wait.
+        // Wait until loopback has delivered the bytes (on Linux they are
+        // there already).
         code::testing::all_arrived(&ours, 2).unwrap();
         let stream = AsyncTcpStream::from_std(ours).unwrap();
 

@@ -1,7 +1,9 @@
 //! The second scene of `readiness_pattern_by_hand` (the data comes before
 //! anyone waits), played by a task that skips step 1: it stores its waker
-//! and waits *before* it tries. (The quiz of the chapter "The readiness
-//! pattern" asks what happens; this is its answer.)
+//! and waits *before* it tries. This is the edit the "Try it" of chapter
+//! "The readiness pattern" suggests. Then the same, but the peer sends more
+//! while the task waits: new data is a change, and a change is reported
+//! (the chapter's quiz asks the reader to predict this second scene).
 //!
 //! Linux only, for its output: the `reactor: event` line is epoll's way of
 //! reporting (see the chapter).
@@ -35,6 +37,16 @@ impl Wake for CountingWaker {
 }
 
 pub fn run() -> String {
+    let mut out = scene(None);
+    out += "--- the peer sends more while we wait\n";
+    out += &scene(Some(b"!"));
+    out
+}
+
+/// The peer sends "hi" before we register; we store our waker without
+/// trying and wait. With `more`, the peer sends it after our waker is
+/// stored and before we wait.
+fn scene(more: Option<&'static [u8]>) -> String {
     let (ours, mut peer) = connected_pair().expect("loopback connection");
     let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
     let waker = Waker::from(Arc::clone(&counter));
@@ -46,6 +58,9 @@ pub fn run() -> String {
         say("peer: sends \"hi\" before we register".to_string());
         peer.write_all(b"hi").unwrap();
         code::testing::all_arrived(&ours, 2).unwrap();
+        // A second handle on the socket, only to check (with `peek`) that
+        // the peer's later bytes have arrived.
+        let probe = ours.try_clone().unwrap();
         let stream = AsyncTcpStream::from_std(ours).unwrap();
         // An idle executor waits: the registration reports the data, and the
         // event finds no waker.
@@ -53,6 +68,14 @@ pub fn run() -> String {
 
         // Step 1 skipped: store the waker, then wait for an event.
         code::reactor().set_waker(stream.token(), Direction::Read, &waker);
+        if let Some(more) = more {
+            say(format!(
+                "peer: sends {:?} while we wait",
+                String::from_utf8_lossy(more)
+            ));
+            peer.write_all(more).unwrap();
+            code::testing::all_arrived(&probe, 2 + more.len()).unwrap();
+        }
         code::reactor().wait(Some(PATIENCE)).unwrap();
         say(format!(
             "us: waited before trying; our waker was woken {} time(s) in {} ms",

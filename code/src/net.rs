@@ -40,7 +40,8 @@ use crate::trace;
 /// A TCP connection whose reads and writes are futures.
 #[derive(Debug)]
 pub struct AsyncTcpStream {
-    /// The socket, in non-blocking mode (every mio socket is).
+    /// The socket, in non-blocking mode: mio's own constructors make it so,
+    /// `from_std` does it here, and a caller of `from_mio` must.
     inner: mio::net::TcpStream,
     /// How the reactor knows this socket: events for it carry this token.
     token: Token,
@@ -55,7 +56,8 @@ impl AsyncTcpStream {
     // ANCHOR: from_mio
     /// Registers a connected (or connecting) mio stream with this thread's
     /// reactor, for reading **and** writing: a stream registered for reading
-    /// only never wakes a writer that got `WouldBlock`.
+    /// only never wakes a writer that got `WouldBlock`. The stream must be
+    /// in non-blocking mode (mio's `from_std` leaves that to its caller).
     pub fn from_mio(mut inner: mio::net::TcpStream) -> io::Result<AsyncTcpStream> {
         let reactor = reactor();
         let token = reactor.register(&mut inner, Interest::READABLE | Interest::WRITABLE)?;
@@ -139,7 +141,8 @@ impl AsyncTcpStream {
                 // 4. ...and let the executor run something else.
                 Poll::Pending
             }
-            // A real error (including `Interrupted`, which the caller retries).
+            // A real error (including `Interrupted`, a call cut short by a
+            // signal, which the caller retries).
             Err(e) => {
                 trace::emit!(io(token, Op::Read, Outcome::Err(e.kind())));
                 Poll::Ready(Err(e))

@@ -1,0 +1,45 @@
+//! The outputs of the examples whose runs the quizzes of the lesson path
+//! ask the reader to predict (another input, order or size than the
+//! chapters show) are what the examples print now. The quizzes quote these
+//! files (see `code/book-tests/tests/quizzes.rs`), so a quiz cannot go
+//! stale.
+//!
+//! After an intended change, regenerate the file a failure names with the
+//! command in its message, then reread the quiz that quotes it.
+
+use std::time::Duration;
+
+use code::testing::within;
+
+// Each example's `main` is unused here.
+#[path = "../examples/drive_through_two_halves.rs"]
+#[allow(dead_code)]
+mod drive_through_two_halves;
+
+/// Generous: each example runs in well under a second, but the machine may
+/// be busy.
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// Runs `run` (bounded in time) and compares what it returns with the
+/// committed output file.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn check(name: &str, run: fn() -> String) {
+    let hint = format!("example {name} hangs: a task that is never woken?");
+    let printed = within(LIMIT, &hint, run);
+    let path = format!("{}/examples/output/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert!(
+        printed == expected,
+        "example {name} now prints something else than {path}, which a quiz uses.\n\
+         --- committed:\n{expected}--- now:\n{printed}\
+         If the change is intended: cargo run -p code --example {name} > code/examples/output/{name}.txt"
+    );
+}
+
+/// The example counts the car's reads in the runtime's trace; each half
+/// arrives only after the car has found the socket empty, so the count is
+/// the same on every system (barring a spurious event).
+#[test]
+fn drive_through_two_halves_output() {
+    check("drive_through_two_halves", drive_through_two_halves::run);
+}
