@@ -134,8 +134,8 @@ impl AsyncWrite for PipeWriter {
 // ANCHOR_END: pipe_write
 
 // ANCHOR: pipe_drop
-/// Dropping the writer is the pipe's end of stream (TCP's FIN): the reader
-/// reads what is left, then `Ok(0)`.
+/// Dropping the writer is the pipe's end of stream (as when a TCP peer
+/// closes its sending half): the reader reads what is left, then `Ok(0)`.
 impl Drop for PipeWriter {
     fn drop(&mut self) {
         let mut pipe = self.0.borrow_mut();
@@ -169,8 +169,8 @@ pub struct Throttled<W> {
 
 impl<W: AsyncWrite> Throttled<W> {
     pub fn new(inner: W, max: usize) -> Throttled<W> {
-        // A writer that takes 0 bytes of a non-empty buffer would make
-        // write_all fail with WriteZero.
+        // A writer that takes 0 bytes of a non-empty buffer looks like one
+        // that will never take more: a loop that writes everything gives up.
         assert!(max > 0, "a throttle must let something through");
         Throttled { inner, max }
     }
