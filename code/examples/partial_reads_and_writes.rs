@@ -44,7 +44,7 @@ impl AsyncWrite for Trickle {
 
 // ANCHOR: script
 /// A reader (or writer) that plays a script: each call returns the next entry.
-struct Script(Vec<io::Result<&'static [u8]>>);
+pub struct Script(pub Vec<io::Result<&'static [u8]>>);
 
 impl Script {
     fn next(&mut self) -> io::Result<&'static [u8]> {
@@ -122,7 +122,7 @@ pub async fn to_trickle(data: &[u8]) -> String {
 }
 // ANCHOR_END: run
 
-fn show(result: io::Result<()>) -> String {
+pub fn show(result: io::Result<()>) -> String {
     match result {
         Ok(()) => "Ok(())".to_string(),
         Err(e) => format!("Err({:?}: {e})", e.kind()),

@@ -15,6 +15,12 @@ use code::testing::within;
 #[path = "../examples/drive_through_two_halves.rs"]
 #[allow(dead_code)]
 mod drive_through_two_halves;
+#[path = "../examples/echo_reset_before_read.rs"]
+#[allow(dead_code)]
+mod echo_reset_before_read;
+#[path = "../examples/edge_and_level_two_batches.rs"]
+#[allow(dead_code)]
+mod edge_and_level_two_batches;
 #[path = "../examples/trace_counters_small_buffer.rs"]
 #[allow(dead_code)]
 mod trace_counters_small_buffer;
@@ -56,4 +62,23 @@ fn trace_counters_small_buffer_output() {
         "trace_counters_small_buffer",
         trace_counters_small_buffer::run,
     );
+}
+
+/// Linux only: the count of events is epoll's (macOS reports each direction
+/// in an event of its own).
+#[cfg(target_os = "linux")]
+#[test]
+fn edge_and_level_two_batches_output() {
+    check(
+        "edge_and_level_two_batches",
+        edge_and_level_two_batches::run,
+    );
+}
+
+/// Linux only: what a reset leaves of bytes that had arrived differs by
+/// system (Windows discards them), and so may the error's kind.
+#[cfg(target_os = "linux")]
+#[test]
+fn echo_reset_before_read_output() {
+    check("echo_reset_before_read", echo_reset_before_read::run);
 }
