@@ -1,7 +1,7 @@
 //! The drive-through of `drive_through_nonblocking` and `drive_through_async`
-//! again, with a kitchen that needs 10 errands instead of 3: how many `read`
-//! calls does each car make now? (The quiz of the chapter "The
-//! drive-through" asks; this is its answer.)
+//! again, with a kitchen that needs 10 errands instead of 3: the polling car
+//! makes a call per errand, the async car still two (chapter "The
+//! drive-through").
 //!
 //! `cargo run -p code --example drive_through_ten_errands`
 

@@ -1,7 +1,7 @@
 //! A variant of `echo_session` that chapter "An async echo server" does not
-//! show, for its quiz: one client resets its connection (`SO_LINGER` 0, then
-//! close) while another stays connected. What does the reset client's echo
-//! task return, and is the other client still served?
+//! show: one client resets its connection (`SO_LINGER` 0, then close) while
+//! another stays connected. The reset client's echo task ends with the
+//! error, and the other client is still served.
 //!
 //! `cargo run -p code --example echo_session_reset`
 

@@ -1,6 +1,6 @@
 //! The example `edge_and_level` with 1,000 bytes instead of 100, read one
-//! byte per read in the same way. Its output answers a question in the quiz
-//! of chapter "Edge- vs level-triggered".
+//! byte per read in the same way: the count of events does not grow with
+//! the bytes left unread (chapter "Edge- vs level-triggered").
 //!
 //! `cargo run -p code --example edge_and_level_thousand`
 
