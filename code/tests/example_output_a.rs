@@ -1,6 +1,6 @@
-//! The outputs of the examples that the quizzes of "The drive-through",
-//! "The readiness pattern" and "AsyncTcpStream" ask about without showing
-//! them (another wait, order or buffer size), and of the example of the
+//! The outputs of the examples that the quizzes of "The readiness pattern"
+//! and "AsyncTcpStream" ask about without showing them (another wait, order
+//! or buffer size), and of the example of the
 //! Deeper page "What cannot be registered", are what the examples print
 //! now. The quizzes quote these files (see
 //! `code/book-tests/tests/quizzes.rs`), so a quiz cannot go stale either.
@@ -16,9 +16,6 @@ use code::testing::within;
 #[path = "../examples/async_tcp_stream_small_buffer.rs"]
 #[allow(dead_code)]
 mod async_tcp_stream_small_buffer;
-#[path = "../examples/drive_through_ten_errands.rs"]
-#[allow(dead_code)]
-mod drive_through_ten_errands;
 #[path = "../examples/epoll_refuses_files.rs"]
 #[allow(dead_code)]
 mod epoll_refuses_files;
@@ -45,13 +42,6 @@ fn check(name: &str, run: fn() -> String) {
          --- committed:\n{expected}--- now:\n{printed}\
          If the change is intended: cargo run -p code --example {name} > code/examples/output/{name}.txt"
     );
-}
-
-/// The example waits until the kitchen's bytes have arrived, and counts the
-/// async car's reads in the trace, so its output is the same everywhere.
-#[test]
-fn drive_through_ten_errands_output() {
-    check("drive_through_ten_errands", drive_through_ten_errands::run);
 }
 
 /// Linux only: the output prints the reactor's events, and an event with

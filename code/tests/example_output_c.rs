@@ -1,5 +1,5 @@
 //! The outputs of the examples that the quizzes of chapters
-//! "AsyncTcpListener", "Edge- vs level-triggered", "Cancellation safety" and
+//! "AsyncTcpListener", "Cancellation safety" and
 //! "When the simple version breaks" quote (each a variant of its chapter's
 //! example: another size, split or order), and of the example of the page
 //! "Under mio", are what the examples print now. A quiz may quote only lines
@@ -20,9 +20,6 @@ mod async_tcp_listener_small_reply;
 #[path = "../examples/cancellation_safety_thirty.rs"]
 #[allow(dead_code)]
 mod cancellation_safety_thirty;
-#[path = "../examples/edge_and_level_thousand.rs"]
-#[allow(dead_code)]
-mod edge_and_level_thousand;
 #[path = "../examples/one_slot_writer_first.rs"]
 #[allow(dead_code)]
 mod one_slot_writer_first;
@@ -64,14 +61,6 @@ fn cancellation_safety_thirty_output() {
 #[test]
 fn one_slot_writer_first_output() {
     check("one_slot_writer_first", one_slot_writer_first::run);
-}
-
-/// Linux only: the committed output counts the reactor's events as epoll
-/// reports them (kqueue reports each direction in an event of its own).
-#[cfg(target_os = "linux")]
-#[test]
-fn edge_and_level_thousand_output() {
-    check("edge_and_level_thousand", edge_and_level_thousand::run);
 }
 
 /// Linux only: the committed trace has epoll's events (`readable writable`

@@ -1,5 +1,5 @@
-//! The outputs that the quizzes of chapters "An async echo server" and
-//! "copy and throughput" quote are what their examples print now. The
+//! The output that the quiz of chapter "copy and throughput" quotes is what
+//! its example prints now. The
 //! chapters do not show these outputs: their quizzes ask the reader to
 //! predict them. If one fails, regenerate the file with the command in the
 //! message, then reread the quiz question that quotes it.
@@ -7,10 +7,6 @@
 use std::time::Duration;
 
 use code::testing::within;
-
-#[path = "../examples/echo_session_reset.rs"]
-#[allow(dead_code)]
-mod echo_session_reset;
 
 #[path = "../examples/copy_counts_other_sizes.rs"]
 #[allow(dead_code)]
@@ -29,20 +25,6 @@ fn check(name: &str, actual: String) {
          --- committed:\n{expected}--- now:\n{actual}\
          If the change is intended: cargo run -p code --example {name} > code/examples/output/{name}.txt"
     );
-}
-
-/// Linux only: the committed output names the error kind Linux reports for
-/// a reset (the example runs everywhere; other systems may name it
-/// differently).
-#[cfg(target_os = "linux")]
-#[test]
-fn echo_session_reset_output_is_what_the_quiz_quotes() {
-    let out = within(
-        LIMIT,
-        "example echo_session_reset did not finish: was the reset client's echo task never woken?",
-        echo_session_reset::run,
-    );
-    check("echo_session_reset", out);
 }
 
 #[test]
