@@ -186,3 +186,48 @@ fn every_exercise_is_on_the_path_after_the_chapter_that_prepares_it() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The instructors' timing table walks the lesson path in the book's order:
+/// each chapter of the path has a row, exercise N as `**Exercise N**`, and
+/// the rows come in SUMMARY.md's order.
+#[test]
+fn the_instructors_timings_follow_the_path() {
+    let summary = fs::read_to_string(book_dir().join("SUMMARY.md")).unwrap();
+    let titles: Vec<String> = summary
+        .lines()
+        .skip_while(|l| l.trim() != LESSON_PART)
+        .skip(1)
+        .take_while(|l| !l.starts_with("# "))
+        .filter_map(|l| {
+            let title = l.split_once("- [")?.1.split_once("](")?.0;
+            // "Exercise 1: AsyncTcpStream and …" is "**Exercise 1**" in the table.
+            Some(match title.split_once(':') {
+                Some((exercise, _)) if exercise.starts_with("Exercise ") => {
+                    format!("**{exercise}**")
+                }
+                _ => title.to_string(),
+            })
+        })
+        .collect();
+    let instructors = fs::read_to_string(book_dir().join("instructors.md")).unwrap();
+    let table = instructors
+        .split_once("## Suggested timing")
+        .expect("instructors.md has no `## Suggested timing`")
+        .1;
+    let rows: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.split('|').nth(1).map(str::trim))
+        .collect();
+    let on_the_path: Vec<&str> = rows
+        .iter()
+        .copied()
+        .filter(|row| titles.iter().any(|t| t == row))
+        .collect();
+    assert_eq!(
+        on_the_path, titles,
+        "instructors.md's timing table does not list the lesson path's chapters and \
+         exercises in SUMMARY.md's order"
+    );
+}
