@@ -1,5 +1,5 @@
 //! `AsyncTcpListener`: accept connections and serve each in its own task.
-//! Each connection is sent far more than the socket buffers hold, so the
+//! Each connection is sent more than the socket buffers hold, so the
 //! server's writes hit `WouldBlock` and wait for write readiness, which only
 //! works because accepted streams are registered for reading AND writing.
 //! The output checks that in the trace, for the accepted streams' own tokens.

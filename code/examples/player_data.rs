@@ -120,6 +120,7 @@ fn drive_through() -> String {
     let (result, trace) = record(drive_through_async::drive_through);
     result.expect("the drive-through failed");
     Player::new("The async drive-through")
+        .without_step_numbers()
         .connected(0, 1)
         .explain(
             "car: one burger",
@@ -157,8 +158,8 @@ fn edge_and_level() -> String {
         .explain_nth(
             "reactor: event for token 0",
             1,
-            "The kernel reports token 0 readable and writable: the edge of its registration, \
-             with 99 bytes still unread. No task waits, so it wakes nobody, and it is the only \
+            "The kernel reports token 0 readable and writable: the readiness the socket already \
+             had when it was registered, queued by the registration, with 99 bytes still unread. No task waits, so it wakes nobody, and it is the only \
              event until part 2.",
         )
         .explain_nth(
@@ -274,6 +275,9 @@ fn shared_waker_slot() -> String {
 pub struct Player {
     title: String,
     one_slot: bool,
+    /// Meanings name the readiness pattern's steps by number (not before
+    /// the chapter that numbers them).
+    step_numbers: bool,
     connections: Vec<(usize, usize)>,
     explanations: Vec<Explanation>,
     skips: Vec<Skip>,
@@ -335,6 +339,10 @@ struct Slots {
     write: Option<TaskId>,
     unread: usize,
     eof: bool,
+    /// Registered, and neither reported nor changed from outside since: an
+    /// event now is the readiness the socket had when it was registered,
+    /// which registering queued.
+    registration_queued: bool,
 }
 
 impl Player {
@@ -342,6 +350,7 @@ impl Player {
         Player {
             title: title.to_string(),
             one_slot: false,
+            step_numbers: true,
             connections: Vec::new(),
             explanations: Vec::new(),
             skips: Vec::new(),
@@ -352,6 +361,13 @@ impl Player {
     /// design of "a reactor with one waker slot").
     pub fn one_slot(mut self) -> Player {
         self.one_slot = true;
+        self
+    }
+
+    /// Meanings do not number the readiness pattern's steps: the player
+    /// comes before the chapter that numbers them.
+    pub fn without_step_numbers(mut self) -> Player {
+        self.step_numbers = false;
         self
     }
 
@@ -547,6 +563,14 @@ impl Player {
     /// are the state around it.
     fn meaning(&self, event: &Event, before: &State, after: &State) -> String {
         let one = self.one_slot;
+        // " (step N)", or nothing where the steps are not numbered yet.
+        let step = |n: u8| {
+            if self.step_numbers {
+                format!(" (step {n})")
+            } else {
+                String::new()
+            }
+        };
         let slot_name = |readable: bool| if readable { "read" } else { "write" };
         match event {
             Event::Spawned { task } => format!(
@@ -606,6 +630,11 @@ impl Player {
             } => {
                 let who = task.map_or("the task".to_string(), name);
                 let t = token.0;
+                let step_3 = if self.step_numbers {
+                    " (step 3 of the readiness pattern)"
+                } else {
+                    ""
+                };
                 match before.tokens.get(&t).and_then(|s| s.read) {
                     Some(old) if one && Some(old) != *task => format!(
                         "`WouldBlock`, so {who} leaves its waker in token {t}'s one slot, which \
@@ -614,13 +643,14 @@ impl Player {
                         name(old)
                     ),
                     _ if one => format!(
-                        "`WouldBlock`, so {who} leaves its waker in token {t}'s one slot (step 3 \
-                         of the readiness pattern)."
+                        "`WouldBlock`, so {who} leaves its waker in token {t}'s one slot{}.",
+                        step_3
                     ),
                     _ => format!(
-                        "`WouldBlock`, so {who} leaves its waker in token {t}'s {} slot (step 3 \
-                         of the readiness pattern); next it returns `Pending`.",
-                        slot_name(interest.is_readable())
+                        "`WouldBlock`, so {who} leaves its waker in token {t}'s {} slot{}; next \
+                         it returns `Pending`.",
+                        slot_name(interest.is_readable()),
+                        step_3
                     ),
                 }
             }
@@ -676,9 +706,14 @@ impl Player {
                 } else {
                     "no task waits in the slot it concerns, so it wakes nobody".to_string()
                 };
+                let why = if slots.registration_queued {
+                    "readiness the socket already had when it was registered, queued by the \
+                     registration"
+                } else {
+                    "something changed since the last report"
+                };
                 format!(
-                    "The kernel reports token {} {what} (something changed since the last \
-                     report): {rest}.",
+                    "The kernel reports token {} {what} ({why}): {rest}.",
                     token.0
                 )
             }
@@ -726,18 +761,22 @@ impl Player {
                 let t = token.0;
                 match (op, outcome) {
                     (Op::Read, Outcome::Ok(0)) => format!(
-                        "{who} tries to read token {t} (step 1), and gets `Ok(0)`: the end of \
-                         the stream; the peer will send nothing more."
+                        "{who} tries to read token {t}{}, and gets `Ok(0)`: the end of the \
+                         stream; the peer will send nothing more.",
+                        step(1)
                     ),
                     (Op::Read, Outcome::Ok(n)) => format!(
-                        "{who} tries to read token {t} (step 1), and gets {n} {}: {} the \
-                         socket, and the read is `Ready` (step 2).",
+                        "{who} tries to read token {t}{}, and gets {n} {}: {} the socket, and \
+                         the read is `Ready`{}.",
+                        step(1),
                         bytes(*n),
-                        if *n == 1 { "it leaves" } else { "they leave" }
+                        if *n == 1 { "it leaves" } else { "they leave" },
+                        step(2)
                     ),
                     (Op::Read, Outcome::WouldBlock) => format!(
-                        "{who} tries to read token {t} (step 1): no byte is there yet, so the \
-                         non-blocking socket answers `WouldBlock`."
+                        "{who} tries to read token {t}{}: no byte is there yet, so the \
+                         non-blocking socket answers `WouldBlock`.",
+                        step(1)
                     ),
                     (Op::Write, Outcome::Ok(n)) => {
                         let to = match self.other_end(t) {
@@ -751,8 +790,9 @@ impl Player {
                         )
                     }
                     (Op::Write, Outcome::WouldBlock) => format!(
-                        "{who} tries to write into token {t} (step 1): its send buffer is full, \
-                         so the socket answers `WouldBlock`."
+                        "{who} tries to write into token {t}{}: its send buffer is full, so the \
+                         socket answers `WouldBlock`.",
+                        step(1)
                     ),
                     (_, Outcome::Err(kind)) => format!(
                         "{who}'s call on token {t} fails with `{kind:?}`: a real error, which \
@@ -819,6 +859,7 @@ impl State {
                 // Bytes may have arrived before (a note names the token).
                 let slots = self.tokens.entry(token.0).or_default();
                 (slots.read, slots.write) = (None, None);
+                slots.registration_queued = true;
             }
             Event::Deregistered { token } => {
                 self.tokens.remove(&token.0);
@@ -873,13 +914,29 @@ impl State {
                     .and_then(|other| self.tokens.get_mut(&other))
                 {
                     slots.unread += n;
+                    slots.registration_queued = false;
+                }
+            }
+            Event::Readiness { token, .. } => {
+                if let Some(slots) = self.tokens.get_mut(&token.0) {
+                    slots.registration_queued = false;
                 }
             }
             Event::Note(text) => {
                 if let Some((n, token)) = arrival(text) {
-                    self.tokens.entry(token).or_default().unread += n;
+                    let slots = self.tokens.entry(token).or_default();
+                    slots.unread += n;
+                    slots.registration_queued = false;
                 } else if let Some(token) = end_of_stream(text, player) {
-                    self.tokens.entry(token).or_default().eof = true;
+                    let slots = self.tokens.entry(token).or_default();
+                    slots.eof = true;
+                    slots.registration_queued = false;
+                } else if text.starts_with("kernel:") {
+                    // Something else the kernel did, to a socket the note
+                    // names in words: the next event of any token may be it.
+                    for slots in self.tokens.values_mut() {
+                        slots.registration_queued = false;
+                    }
                 }
             }
             _ => {}

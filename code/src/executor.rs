@@ -247,18 +247,23 @@ impl Executor {
             // One round: everything that was woken so far, in wake order.
             // Tasks woken during the round wait for the next one, after the
             // reactor has had a look at I/O: tasks that keep waking each other
-            // (`yield_now`) still let I/O in. And a task whose sockets are
-            // always ready, which would never return `Pending` by itself,
-            // yields after 128 ready operations (`Reactor::poll_budget`).
+            // (`yield_now` wakes its own task and returns `Pending` once)
+            // still let I/O in. And a task whose sockets are always ready,
+            // which would never return `Pending` by itself, yields after 128
+            // ready operations (its budget: `Reactor::poll_budget`).
+            // The run queue is behind a mutex (`lock_queue`): other threads
+            // may wake tasks too.
             let round = std::mem::take(&mut self.lock_queue().ready);
             for id in round {
                 if id != MAIN {
-                    self.poll_task(id);
+                    self.poll_task(id); // polls a spawned task once, as below
                     continue;
                 }
                 main.scheduled.swap(false, Ordering::AcqRel); // see `TaskWaker::scheduled`
                 let waker = Waker::from(Arc::clone(&main));
                 trace::emit!(polled(MAIN));
+                // Tells the reactor whose poll this is: for the trace, and a
+                // fresh budget.
                 reactor.set_current_task(Some(MAIN));
                 let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
                 reactor.set_current_task(None);
@@ -400,18 +405,23 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
+    // Shared by the task and its handle: the output, once there, and the
+    // waker of whoever awaits the handle.
     let state = Rc::new(RefCell::new(JoinState {
         output: Output::Running,
         waiter: None,
     }));
     let task_state = Rc::clone(&state);
+    // This thread's executor (one per thread, like the reactor).
     let id = EXECUTOR.with(|executor| {
         assert!(
-            executor.running.get(),
+            executor.running.get(), // inside `block_on`
             "code::spawn must be called from the context of a runtime: inside \
              code::block_on, from its future or one of its tasks (outside, the task \
              would never run)"
         );
+        // This wrapper keeps room for `future` twice, where it captured it
+        // and where it awaits it: a task costs about twice its future's size.
         executor.spawn(Box::pin(async move {
             let output = future.await;
             let waiter = {

@@ -64,12 +64,14 @@ pub const BUDGET: u32 = 128;
 /// What the reactor keeps for one registered source.
 #[derive(Debug)]
 struct Slots {
-    /// The interest the source was registered with. A waker stored for a
+    /// The interest the source was registered with: which events (readable,
+    /// writable or both) the OS reports for it. A waker stored for a
     /// direction outside it could never be woken, so `set_waker` refuses it.
     interest: Interest,
-    /// The task waiting to read, if any. Separate from `writer`: with a single
-    /// slot, a writer parking after a reader would silently replace the
-    /// reader's waker and the reader would never be woken.
+    /// The task waiting to read, if any. Separate from `writer`: in a reactor
+    /// with one slot per socket that replaced a waker silently, a writer
+    /// parking after a reader would take the reader's place, and the reader
+    /// would never be woken.
     reader: Option<Waker>,
     /// The task waiting to write, if any.
     writer: Option<Waker>,
@@ -384,18 +386,24 @@ impl Reactor {
         for event in events.iter() {
             let token = event.token();
             if token == WAKE_TOKEN {
+                // No socket's event: another thread woke a task, and this
+                // ended the wait (the executor made the `mio::Waker` for it).
                 trace::emit!(woken_from_another_thread());
                 continue;
             }
             let Some(slots) = sources.get_mut(&token) else {
-                // The source was deregistered after this event was queued.
+                // The source was deregistered (given back, as a dropped
+                // socket does) after this event was queued.
                 continue;
             };
             trace::emit!(readiness(event));
-            // Errors and hang-ups wake both sides: the next try will see them.
+            // An error wakes both sides, and a hang-up the side it closes
+            // (`is_read_closed`: the peer will send no more;
+            // `is_write_closed`: nothing more can be sent): the next try
+            // will see them.
             // A waker is taken out when it is woken: the task is no longer
-            // waiting, and if its next try gets `WouldBlock` it stores a waker
-            // again. (An empty slot also tells the executor's deadlock check
+            // waiting, and if its next try gets `WouldBlock` (the socket's
+            // "not now") it stores a waker again. (An empty slot also tells the executor's deadlock check
             // that nobody is left holding this task's waker.)
             let err = event.is_error();
             if event.is_readable() || event.is_read_closed() || err {
