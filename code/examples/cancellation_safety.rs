@@ -83,7 +83,8 @@ async fn read_cancelled() -> io::Result<String> {
     let mut buf = [0; 100];
     let first = timeout(PATIENCE, ours.read(&mut buf)).await;
     // A read takes bytes only in the poll that returns them: nothing was
-    // taken from the socket by the read we dropped.
+    // taken from the socket by the read we dropped. (`read_to_end`, further
+    // down this file, reads until `Ok(0)`, the end of the stream.)
     let all = read_to_end(&ours).await?;
 
     let mut report = format!("read, {PATIENCE:?} timeout: {}\n", describe(&first));
@@ -141,6 +142,7 @@ fn numbers(range: std::ops::Range<u8>) -> Vec<u8> {
     range.collect()
 }
 
+/// Reads until the end of the stream (`Ok(0)`) and returns every byte read.
 async fn read_to_end(stream: &AsyncTcpStream) -> io::Result<Vec<u8>> {
     let mut all = Vec::new();
     let mut buf = [0; 64];

@@ -22,6 +22,8 @@ fn main() {
 /// The car's task reads from token 0; the main task runs errands, then the
 /// kitchen writes the burger from token 1, the other end.
 pub fn drive_through() -> io::Result<()> {
+    // Two connected ends of one TCP connection over loopback (127.0.0.1);
+    // `connected_pair` is at the end of this file.
     let (car, window) = connected_pair()?;
     code::block_on(async {
         let car = AsyncTcpStream::from_std(car)?;

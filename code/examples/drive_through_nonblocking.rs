@@ -16,6 +16,8 @@ fn main() {
 
 // ANCHOR: run
 pub fn run() -> String {
+    // Two connected ends of one TCP connection over loopback (127.0.0.1);
+    // `connected_pair` is at the end of this file.
     let (mut car, mut window) = connected_pair().expect("loopback connection");
     car.set_nonblocking(true).unwrap();
     let mut out = String::from("car: one burger, please\n");

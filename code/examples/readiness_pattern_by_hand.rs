@@ -41,6 +41,8 @@ pub fn run() -> String {
 /// The four steps: try, `WouldBlock`, store the waker, `Pending`; then the
 /// reactor wakes us and the next try gets the data.
 fn waiting_reader() -> String {
+    // Two connected ends of one TCP connection over loopback (127.0.0.1);
+    // `connected_pair` is at the end of this file.
     let (ours, mut peer) = connected_pair().expect("loopback connection");
     let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
     let waker = Waker::from(Arc::clone(&counter));

@@ -71,8 +71,9 @@ impl<W: AsyncWrite + ?Sized> AsyncWrite for &mut W {
 /// Reads exactly `buf.len()` bytes.
 ///
 /// Fails with `UnexpectedEof` if the stream ends first; the bytes read until
-/// then are in `buf` but the count is lost. Not cancellation safe: dropping
-/// the future after a partial read loses those bytes.
+/// then are in `buf` but the count is lost. Not cancellation safe (see the
+/// chapter "Cancellation safety"): dropping the future after a partial read
+/// loses those bytes.
 pub async fn read_exact<R>(reader: &mut R, buf: &mut [u8]) -> io::Result<()>
 where
     R: AsyncRead + ?Sized,
