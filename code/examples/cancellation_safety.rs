@@ -77,6 +77,7 @@ async fn read_cancelled() -> io::Result<String> {
     code::spawn(async move {
         sleep(PAUSE).await;
         write_all(&mut &peer, &numbers(0..100)).await?;
+        // Closes the peer's sending half: our reads get `Ok(0)` after the bytes.
         peer.shutdown(Shutdown::Write)
     });
 
