@@ -32,7 +32,7 @@ fn pair() -> (AsyncTcpStream, std::net::TcpStream) {
 /// READABLE only, it never is.
 #[test]
 fn writer_is_woken_when_the_peer_drains() {
-    const TOTAL: usize = 8 << 20; // far more than the socket buffers hold
+    const TOTAL: usize = 8 << 20; // more than the socket buffers hold
     let written = within(
         LIMIT,
         "a writer that got WouldBlock was never woken: is the stream registered for WRITABLE interest?",
