@@ -20,9 +20,11 @@
 //! of the task table, and a `JoinHandle`'s waiter is woken after the
 //! handle's state is let go.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
+use std::future::{Future, poll_fn};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::atomic::{self, AtomicBool, Ordering};
@@ -337,7 +339,8 @@ impl Executor {
     }
 }
 
-/// Drops unfinished tasks and clears the queue when `block_on` ends.
+/// Drops unfinished tasks and resets the executor when `block_on` ends,
+/// whatever way it ends: with a value, a panic, or a `Drop` that panics here.
 struct ResetOnExit<'a>(&'a Executor);
 
 impl Drop for ResetOnExit<'_> {
@@ -349,15 +352,35 @@ impl Drop for ResetOnExit<'_> {
         // deregister) or spawn tasks. A task spawned meanwhile is dropped on
         // the next turn, so none is left behind in the table, queued by
         // nobody and never to run; its `JoinHandle` then says it was dropped.
+        // Each task is dropped on its own under `catch_unwind`: a `Drop` that
+        // panics must not leave the other tasks undropped, nor this thread's
+        // executor marked running (every later `block_on` would refuse).
+        let mut first_panic = None;
         loop {
-            let tasks = std::mem::take(&mut *executor.tasks.borrow_mut());
+            let tasks: Vec<_> = executor
+                .tasks
+                .borrow_mut()
+                .drain()
+                .map(|(_, t)| t)
+                .collect();
             if tasks.is_empty() {
                 break;
             }
-            drop(tasks);
+            for task in tasks {
+                if let Err(panic) = catch_unwind(AssertUnwindSafe(|| drop(task))) {
+                    first_panic.get_or_insert(panic);
+                }
+            }
         }
         executor.lock_queue().ready.clear();
         executor.running.set(false);
+        // Re-raised once the executor is reset; not if `block_on` is already
+        // unwinding (from a panic in its future): that panic is the one to tell.
+        if let Some(panic) = first_panic {
+            if !thread::panicking() {
+                resume_unwind(panic);
+            }
+        }
     }
 }
 
@@ -384,10 +407,12 @@ impl StopHandle {
 /// spawns, and returns its output.
 ///
 /// When `future` finishes, tasks that are still running are dropped (and so
-/// are tasks spawned while they are dropped). Panics in a task propagate out
-/// of `block_on`. Panics, with an explanation, if every task is waiting but
-/// nothing can ever wake them (see the chapter "When the simple version
-/// breaks").
+/// are tasks spawned while they are dropped). A panic in a spawned task ends
+/// that task only: whoever awaits its [`JoinHandle`] gets the panic. A panic
+/// in `future` comes out of `block_on` once the tasks are dropped, and so
+/// does the first panic of a task's `Drop` as they are. Panics, with an
+/// explanation, if every task is waiting but nothing can ever wake them (see
+/// the chapter "When the simple version breaks").
 pub fn block_on<F: Future>(future: F) -> F::Output {
     EXECUTOR.with(|executor| executor.block_on(future))
 }
@@ -423,10 +448,13 @@ where
         // This wrapper keeps room for `future` twice, where it captured it
         // and where it awaits it: a task costs about twice its future's size.
         executor.spawn(Box::pin(async move {
-            let output = future.await;
+            // A panic ends this task only: it is caught here and kept for
+            // whoever awaits the handle.
+            let mut future = pin!(future);
+            let output = poll_fn(|cx| poll_catching(future.as_mut(), cx)).await;
             let waiter = {
                 let mut state = task_state.borrow_mut();
-                state.output = Output::Ready(output);
+                state.output = output;
                 state.waiter.take()
             };
             // Woken after the borrow: waking runs the waker's code, which may
@@ -440,6 +468,14 @@ where
 }
 // ANCHOR_END: spawn
 
+/// Polls a task's future; a panic in the poll becomes the task's output.
+fn poll_catching<F: Future>(future: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<Output<F::Output>> {
+    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(poll) => poll.map(Output::Ready),
+        Err(panic) => Poll::Ready(Output::Panicked(panic)),
+    }
+}
+
 struct JoinState<T> {
     output: Output<T>,
     waiter: Option<Waker>,
@@ -449,11 +485,16 @@ struct JoinState<T> {
 enum Output<T> {
     Running,
     Ready(T),
+    /// The task panicked: awaiting the handle re-raises the panic.
+    Panicked(Box<dyn Any + Send>),
     /// The handle has returned it: polling the handle again is a bug.
     Taken,
 }
 
 /// Awaits the output of a spawned task.
+///
+/// If the task panicked, awaiting its handle re-raises that panic in the
+/// task that awaits (tokio's handle returns it instead, as `Err(JoinError)`).
 ///
 /// Dropping it lets the task run on, detached; that is how a server starts
 /// one task per connection, so it is not `#[must_use]` (as tokio's is not).
@@ -472,9 +513,13 @@ impl<T> std::fmt::Debug for JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
-    /// True once the task has produced its output (and it was not taken yet).
+    /// True once the task has returned its output or panicked (and the
+    /// handle has not returned either yet).
     pub fn is_finished(&self) -> bool {
-        matches!(self.state.borrow().output, Output::Ready(_))
+        matches!(
+            self.state.borrow().output,
+            Output::Ready(_) | Output::Panicked(_)
+        )
     }
 
     /// The task's id, as the trace names it (`task 1`).
@@ -487,14 +532,31 @@ impl<T> Future for JoinHandle<T> {
     type Output = T;
 
     /// # Panics
-    /// If polled again after it returned the output, as `async fn` futures
-    /// do; and if the task was dropped unfinished (its `block_on` returned).
+    /// With the task's own panic, if it panicked. If polled again after it
+    /// returned the output, as `async fn` futures do; and if the task was
+    /// dropped unfinished (its `block_on` returned).
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         // Only the handle holds the state: the task was dropped unfinished.
         let orphaned = Rc::strong_count(&self.state) == 1;
         let mut state = self.state.borrow_mut();
         match std::mem::replace(&mut state.output, Output::Taken) {
-            Output::Ready(output) => return Poll::Ready(output),
+            Output::Ready(output) => {
+                // Like a ready socket, a finished task's handle never says
+                // `Pending`: a loop over such handles spends the budget too.
+                let reactor = reactor();
+                if budget_used_up(&reactor) {
+                    state.output = Output::Ready(output);
+                    drop(state);
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                reactor.spend_budget();
+                return Poll::Ready(output);
+            }
+            Output::Panicked(panic) => {
+                drop(state);
+                resume_unwind(panic)
+            }
             Output::Taken => {
                 panic!("JoinHandle polled after completion: it already returned the task's output")
             }
@@ -519,6 +581,23 @@ impl<T> Future for JoinHandle<T> {
         drop(old);
         Poll::Pending
     }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    /// Lets go of the waker of whoever awaited the handle: kept for nobody,
+    /// it would hide a deadlock from `block_on`'s check.
+    fn drop(&mut self) {
+        let waiter = self.state.borrow_mut().waiter.take();
+        drop(waiter); // with no borrow held
+    }
+}
+
+/// True if the current poll has spent its whole budget (see
+/// [`Reactor::poll_budget`], which does the same for a socket's token).
+fn budget_used_up(reactor: &Reactor) -> bool {
+    let left = reactor.set_budget(None); // `set_budget` returns what was left...
+    reactor.set_budget(left); // ...and this puts it back
+    left == Some(0)
 }
 
 /// The id of the task being polled now (0: the main future), or `None`
