@@ -13,6 +13,10 @@
 //! `Interrupted` (an implementation retries or converts it), while
 //! `code::io`'s pass it on and leave the retry to the helpers. The impls here
 //! retry, through [`retrying`].
+//!
+//! Code written for these traits is polled by some executor, and only
+//! `block_on` wakes what waits on our reactor: `poll_read` and `poll_write`
+//! panic outside it, with a message, rather than wait forever.
 
 use std::io;
 use std::pin::Pin;
@@ -26,6 +30,7 @@ impl futures_io::AsyncRead for AsyncTcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        self.reactor().expect_block_on("futures-io poll_read");
         retrying(|| AsyncTcpStream::poll_read(&self, cx, buf))
     }
 }
@@ -36,6 +41,7 @@ impl futures_io::AsyncWrite for AsyncTcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        self.reactor().expect_block_on("futures-io poll_write");
         retrying(|| AsyncTcpStream::poll_write(&self, cx, buf))
     }
 
@@ -47,7 +53,7 @@ impl futures_io::AsyncWrite for AsyncTcpStream {
 
     /// Closing the write half sends EOF to the peer.
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+        Poll::Ready(close(&self))
     }
 }
 
@@ -57,6 +63,7 @@ impl futures_io::AsyncRead for &AsyncTcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        self.reactor().expect_block_on("futures-io poll_read");
         retrying(|| AsyncTcpStream::poll_read(&self, cx, buf))
     }
 }
@@ -67,6 +74,7 @@ impl futures_io::AsyncWrite for &AsyncTcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        self.reactor().expect_block_on("futures-io poll_write");
         retrying(|| AsyncTcpStream::poll_write(&self, cx, buf))
     }
 
@@ -77,7 +85,19 @@ impl futures_io::AsyncWrite for &AsyncTcpStream {
 
     /// As for `AsyncTcpStream`: sends EOF to the peer.
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+        Poll::Ready(close(&self))
+    }
+}
+
+/// Shuts down the write half. `NotConnected` counts as closed, as in tokio's
+/// `poll_shutdown`: the connection is gone already (the peer reset it, and
+/// the kernel closed the socket), so nothing more can be sent, which is what
+/// closing asks for. A server would otherwise report an error for every
+/// client that resets after its last exchange.
+fn close(stream: &AsyncTcpStream) -> io::Result<()> {
+    match stream.shutdown(std::net::Shutdown::Write) {
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+        result => result,
     }
 }
 

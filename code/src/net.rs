@@ -14,6 +14,12 @@
 //! task's cooperative budget ([`Reactor::poll_budget`]): after 128 ready
 //! operations in one poll they return `Pending` (having woken the task), so
 //! that a socket that is always ready cannot keep the other tasks waiting.
+//! Every `Ready` spends a unit, an error or an empty buffer as much as data:
+//! a loop that retries a failing operation must give way too.
+//!
+//! The futures (`read`, `write`, `accept`, `connect`) panic if polled outside
+//! `block_on`, where nothing would ever wake them. The `poll_*` methods do
+//! not: the book drives them by hand, with [`Reactor::wait`].
 //!
 //! Methods take `&self`, like `std::net::TcpStream`'s `Read for &TcpStream`:
 //! one task may read while another writes the same stream (share it with an
@@ -33,7 +39,7 @@ use std::task::{Context, Poll, ready};
 
 use mio::{Interest, Token};
 
-use crate::reactor::{Direction, Reactor, reactor};
+use crate::reactor::{Direction, Reactor, try_reactor};
 use crate::trace;
 
 // ANCHOR: stream_struct
@@ -59,7 +65,7 @@ impl AsyncTcpStream {
     /// only never wakes a writer that got `WouldBlock`. The stream must be
     /// in non-blocking mode (mio's `from_std` leaves that to its caller).
     pub fn from_mio(mut inner: mio::net::TcpStream) -> io::Result<AsyncTcpStream> {
-        let reactor = reactor();
+        let reactor = try_reactor()?; // out of descriptors: the error
         let token = reactor.register(&mut inner, Interest::READABLE | Interest::WRITABLE)?;
         Ok(AsyncTcpStream {
             inner,
@@ -82,34 +88,35 @@ impl AsyncTcpStream {
     /// writable) or the attempt failed.
     pub async fn connect(addr: SocketAddr) -> io::Result<AsyncTcpStream> {
         let stream = AsyncTcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-        std::future::poll_fn(|cx| stream.poll_connected(cx)).await?;
+        std::future::poll_fn(|cx| {
+            stream.reactor.expect_block_on("AsyncTcpStream::connect");
+            stream.poll_connected(cx)
+        })
+        .await?;
         Ok(stream)
     }
 
     /// The readiness pattern for a connect in progress: try (is it
     /// connected?), and wait for writability if it is not yet.
     fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if let Some(err) = self.inner.take_error()? {
-            trace::emit!(io(self.token, Op::Connect, Outcome::Err(err.kind())));
-            return Poll::Ready(Err(err));
-        }
         let token = self.token;
-        match self.inner.peer_addr() {
-            Ok(_) => {
-                trace::emit!(io(token, Op::Connect, Outcome::Ok(0)));
-                Poll::Ready(Ok(()))
-            }
+        ready!(self.reactor.poll_budget(token, cx)); // as `poll_read`
+        let connected = match self.inner.take_error() {
+            Ok(None) => self.inner.peer_addr().map(drop),
+            Ok(Some(err)) | Err(err) => Err(err),
+        };
+        match connected {
             // Still connecting: the connect's `WouldBlock`.
             Err(e) if e.kind() == io::ErrorKind::NotConnected => {
                 trace::emit!(io(token, Op::Connect, Outcome::WouldBlock));
                 self.reactor.set_waker(token, Direction::Write, cx.waker());
-                Poll::Pending
+                return Poll::Pending;
             }
-            Err(e) => {
-                trace::emit!(io(token, Op::Connect, Outcome::Err(e.kind())));
-                Poll::Ready(Err(e))
-            }
+            Ok(()) => trace::emit!(io(token, Op::Connect, Outcome::Ok(0))),
+            Err(ref e) => trace::emit!(io(token, Op::Connect, Outcome::Err(e.kind()))),
         }
+        self.reactor.spend_budget(); // connected or failed: ready
+        Poll::Ready(connected)
     }
 
     // ANCHOR: poll_read
@@ -118,17 +125,19 @@ impl AsyncTcpStream {
     /// or `Pending` after storing the waker, to be polled again when data
     /// arrives.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let token = self.token;
+        // Budget used up (128 ready operations in this poll)? Then yield.
+        // Every `Ready` below spends a unit of it.
+        ready!(self.reactor.poll_budget(token, cx));
         if buf.is_empty() {
             // Nothing to read into. The kernel may answer `WouldBlock` to an
             // empty read, and waiting for data we could not take would be odd.
+            self.reactor.spend_budget();
             return Poll::Ready(Ok(0));
         }
-        let token = self.token;
-        // Budget used up (128 ready operations in this poll)? Then yield.
-        ready!(self.reactor.poll_budget(token, cx));
         // 1. Try. The socket is non-blocking, so this returns at once.
         match (&self.inner).read(buf) {
-            // 2. Data (or EOF, n == 0): done, and one unit of budget spent.
+            // 2. Data (or EOF, n == 0): done.
             Ok(n) => {
                 trace::emit!(io(token, Op::Read, Outcome::Ok(n)));
                 self.reactor.spend_budget();
@@ -145,6 +154,7 @@ impl AsyncTcpStream {
             // signal, which the caller retries).
             Err(e) => {
                 trace::emit!(io(token, Op::Read, Outcome::Err(e.kind())));
+                self.reactor.spend_budget();
                 Poll::Ready(Err(e))
             }
         }
@@ -157,11 +167,12 @@ impl AsyncTcpStream {
     /// `Pending` after storing the waker, to be polled again when the socket
     /// has room.
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0)); // as `poll_read`: no I/O for nothing
-        }
         let token = self.token;
         ready!(self.reactor.poll_budget(token, cx)); // as `poll_read`
+        if buf.is_empty() {
+            self.reactor.spend_budget();
+            return Poll::Ready(Ok(0)); // as `poll_read`: no I/O for nothing
+        }
         match (&self.inner).write(buf) {
             Ok(n) => {
                 trace::emit!(io(token, Op::Write, Outcome::Ok(n)));
@@ -177,6 +188,7 @@ impl AsyncTcpStream {
             }
             Err(e) => {
                 trace::emit!(io(token, Op::Write, Outcome::Err(e.kind())));
+                self.reactor.spend_budget();
                 Poll::Ready(Err(e))
             }
         }
@@ -222,6 +234,11 @@ impl AsyncTcpStream {
     pub fn token(&self) -> Token {
         self.token
     }
+
+    /// The reactor the stream is registered with.
+    pub fn reactor(&self) -> &Reactor {
+        &self.reactor
+    }
 }
 
 impl Drop for AsyncTcpStream {
@@ -251,6 +268,10 @@ impl Future for ReadFuture<'_> {
         // `ReadFuture` is `Unpin` (it holds only references), so we may
         // take `&mut` out of the pin.
         let this = self.get_mut();
+        // Outside `block_on` nothing would wake us: it panics and says so.
+        this.stream
+            .reactor()
+            .expect_block_on("AsyncTcpStream::read");
         this.stream.poll_read(cx, this.buf)
     }
 }
@@ -269,6 +290,9 @@ impl Future for WriteFuture<'_> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.stream
+            .reactor()
+            .expect_block_on("AsyncTcpStream::write"); // as a read
         self.stream.poll_write(cx, self.buf)
     }
 }
@@ -288,7 +312,7 @@ impl AsyncTcpListener {
     /// then [`local_addr`](Self::local_addr) to learn it.
     pub fn bind(addr: SocketAddr) -> io::Result<AsyncTcpListener> {
         let mut inner = mio::net::TcpListener::bind(addr)?;
-        let reactor = reactor();
+        let reactor = try_reactor()?;
         // A listener only ever waits to read (a new connection is "readable").
         let token = reactor.register(&mut inner, Interest::READABLE)?;
         Ok(AsyncTcpListener {
@@ -322,6 +346,7 @@ impl AsyncTcpListener {
             }
             Err(e) => {
                 trace::emit!(io(token, Op::Accept, Outcome::Err(e.kind())));
+                self.reactor.spend_budget(); // an error is ready too
                 Poll::Ready(Err(e))
             }
         }
@@ -331,7 +356,11 @@ impl AsyncTcpListener {
     /// Accepts the next connection; `.await` it for the stream and the
     /// peer's address.
     pub async fn accept(&self) -> io::Result<(AsyncTcpStream, SocketAddr)> {
-        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+        std::future::poll_fn(|cx| {
+            self.reactor.expect_block_on("AsyncTcpListener::accept");
+            self.poll_accept(cx)
+        })
+        .await
     }
 
     /// The address the listener is bound to.

@@ -27,10 +27,11 @@
 //!
 //! The reactor also keeps two things for the executor, because the I/O types
 //! that need them already hold the reactor: which task is being polled (the
-//! trace names it when a waker is stored) and that task's cooperative
-//! budget ([`Reactor::poll_budget`]).
+//! trace names it when a waker is stored, and the runtime's futures refuse to
+//! be polled outside `block_on`: [`Reactor::expect_block_on`]) and that
+//! task's cooperative budget ([`Reactor::poll_budget`]).
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::rc::Rc;
@@ -56,8 +57,8 @@ pub enum Direction {
 /// [`Reactor::register`] refuses to hand this one out.
 pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
 
-/// How many ready I/O operations a task may do in one poll before the next
-/// one makes it yield: tokio's number.
+/// How many ready operations (I/O, a timer that is due) a task may do in one
+/// poll before the next one makes it yield: tokio's number.
 pub const BUDGET: u32 = 128;
 
 // ANCHOR: slots
@@ -78,8 +79,9 @@ struct Slots {
 }
 // ANCHOR_END: slots
 
-/// A pending timer: when it fires and whom it wakes.
-type TimerKey = (Instant, u64);
+/// A pending timer: when it fires, and a number that tells apart timers
+/// with the same deadline.
+pub type TimerKey = (Instant, u64);
 
 /// A timer's waker, and the task that was being polled when it was set (for
 /// the trace; a `Waker` cannot say whose it is).
@@ -128,12 +130,36 @@ impl std::fmt::Debug for Reactor {
 thread_local! {
     /// Each runtime thread has exactly one reactor, made the first time it is
     /// asked for. I/O types keep an `Rc` to it so they can deregister on drop.
-    static REACTOR: Rc<Reactor> = Rc::new(Reactor::new().expect("could not create the mio poller"));
+    /// Not made in the thread-local's initialiser: making it takes
+    /// descriptors, which may have run out, and [`try_reactor`] returns that
+    /// error and leaves the cell empty, for a later call to try again.
+    static REACTOR: OnceCell<Rc<Reactor>> = const { OnceCell::new() };
 }
 
 /// The reactor of the current thread (the thread that runs `block_on`).
+///
+/// # Panics
+/// If it does not exist yet and cannot be made (the process is out of file
+/// descriptors). Code that can return an `io::Error` calls [`try_reactor`].
 pub fn reactor() -> Rc<Reactor> {
-    REACTOR.with(Rc::clone)
+    try_reactor().unwrap_or_else(|e| {
+        panic!(
+            "could not create this thread's reactor (its mio::Poll): {e}. Every thread that \
+             runs code::block_on needs a few file descriptors of its own."
+        )
+    })
+}
+
+/// The reactor of the current thread, made now if it does not exist yet; the
+/// error if it cannot be made (out of file descriptors: `EMFILE`).
+pub fn try_reactor() -> io::Result<Rc<Reactor>> {
+    REACTOR.with(|cell| {
+        if let Some(reactor) = cell.get() {
+            return Ok(Rc::clone(reactor));
+        }
+        let reactor = Rc::new(Reactor::new()?);
+        Ok(Rc::clone(cell.get_or_init(|| reactor)))
+    })
 }
 
 impl Reactor {
@@ -312,7 +338,9 @@ impl Reactor {
     }
 
     /// Schedules `waker` to be woken at `deadline`; returns the timer's key.
-    pub(crate) fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+    /// (`sleep` is how tasks use it; it is public for driving the reactor by
+    /// hand, as the tests do.)
+    pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         let id = self.next_timer.get();
         self.next_timer.set(id + 1);
         let timer = Timer {
@@ -324,7 +352,7 @@ impl Reactor {
     }
 
     /// Replaces the waker of a pending timer; false if it already fired.
-    pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
+    pub fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
         let new = Timer {
             waker: waker.clone(), // before the borrow
             task: self.current_task.get(),
@@ -340,8 +368,8 @@ impl Reactor {
         left_over.is_ok()
     }
 
-    /// Cancels a timer (a dropped `sleep`).
-    pub(crate) fn remove_timer(&self, key: TimerKey) {
+    /// Cancels a timer (a dropped `sleep`); nothing if it already fired.
+    pub fn remove_timer(&self, key: TimerKey) {
         let removed = self.timers.borrow_mut().remove(&key);
         drop(removed); // after the borrow
     }
@@ -467,6 +495,31 @@ impl Reactor {
         self.current_task.get()
     }
 
+    /// Panics unless this thread's executor is polling a task: for the
+    /// runtime's futures (a read, a write, an accept, a connect, `sleep`,
+    /// `timeout`), which leave their waker with this reactor. Only
+    /// `block_on` waits on it, so outside it (another executor, a poll by
+    /// hand) the waker would never be woken, and the future would wait
+    /// forever without a word. `what` names the future.
+    ///
+    /// The reactor itself, and the `poll_*` methods of the I/O types, can be
+    /// driven by hand: whoever does it calls [`Reactor::wait`].
+    pub fn expect_block_on(&self, what: &str) {
+        if self.current_task.get().is_none() {
+            panic!(
+                "{what} was polled outside code::block_on: the waker it leaves with this \
+                 thread's reactor is woken only while code::block_on runs, so it would wait \
+                 forever. Await it inside code::block_on (or in a task spawned there), not \
+                 with another executor."
+            );
+        }
+    }
+
+    /// What is left of the current poll's budget (`None`: no limit).
+    pub fn budget(&self) -> Option<u32> {
+        self.budget.get()
+    }
+
     /// Sets what is left of the current poll's budget (`None`: no limit) and
     /// returns what it was.
     pub(crate) fn set_budget(&self, budget: Option<u32>) -> Option<u32> {
@@ -493,8 +546,20 @@ impl Reactor {
         Poll::Pending
     }
 
-    /// An operation made progress (returned `Ready` with a result): one unit
-    /// of the current poll's budget is spent.
+    /// [`poll_budget`](Self::poll_budget) for a future that has no token (a
+    /// timer). The trace's budget line names a socket, so this one writes
+    /// none.
+    pub fn poll_budget_untraced(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.budget.get() != Some(0) {
+            return Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// An operation returned `Ready` (data, end of stream, an error, a timer
+    /// that is due, a buffer with no room): one unit of the current poll's
+    /// budget is spent. Only `WouldBlock` spends nothing.
     pub fn spend_budget(&self) {
         if let Some(left) = self.budget.get() {
             self.budget.set(Some(left.saturating_sub(1)));

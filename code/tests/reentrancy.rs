@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use code::mio::Interest;
 use code::net::AsyncTcpStream;
@@ -34,13 +34,9 @@ fn call_the_reactor() {
     let token = reactor.register(&mut listener, Interest::READABLE).unwrap();
     reactor.set_waker(token, Direction::Read, Waker::noop());
     reactor.deregister(&mut listener, token).unwrap();
-    let mut sleep = pin!(code::time::sleep(Duration::from_secs(60)));
-    assert!(
-        sleep
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-            .is_pending()
-    );
+    // What `sleep` does, by hand: its futures panic outside `block_on`.
+    let timer = reactor.add_timer(Instant::now() + Duration::from_secs(60), Waker::noop());
+    reactor.remove_timer(timer);
 }
 
 /// When a [`Reentrant`] waker calls the reactor.
@@ -126,18 +122,13 @@ fn a_waker_woken_by_an_event_may_call_the_reactor_from_drop() {
 fn woken_by_a_timer(when: When) -> usize {
     within(LIMIT, HINT, move || {
         let (waker, calls) = reentrant(when);
-        let mut sleep = Box::pin(code::time::sleep(Duration::from_millis(1)));
-        assert!(
-            sleep
-                .as_mut()
-                .poll(&mut Context::from_waker(&waker))
-                .is_pending()
-        );
+        let reactor = code::reactor();
+        let timer = reactor.add_timer(Instant::now() + Duration::from_millis(1), &waker);
         drop(waker);
         while calls.load(Ordering::SeqCst) == 0 {
-            code::reactor().wait(Some(Duration::from_secs(1))).unwrap();
+            reactor.wait(Some(Duration::from_secs(1))).unwrap();
         }
-        drop(sleep); // it fired: nothing to cancel
+        reactor.remove_timer(timer); // it fired: nothing to cancel
         calls.load(Ordering::SeqCst)
     })
 }
