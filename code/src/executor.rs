@@ -544,10 +544,9 @@ impl<T> Future for JoinHandle<T> {
                 // Like a ready socket, a finished task's handle never says
                 // `Pending`: a loop over such handles spends the budget too.
                 let reactor = reactor();
-                if budget_used_up(&reactor) {
+                if reactor.poll_budget_untraced(cx).is_pending() {
+                    // It woke this task: the output waits for the next poll.
                     state.output = Output::Ready(output);
-                    drop(state);
-                    cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
                 reactor.spend_budget();
@@ -590,14 +589,6 @@ impl<T> Drop for JoinHandle<T> {
         let waiter = self.state.borrow_mut().waiter.take();
         drop(waiter); // with no borrow held
     }
-}
-
-/// True if the current poll has spent its whole budget (see
-/// [`Reactor::poll_budget`], which does the same for a socket's token).
-fn budget_used_up(reactor: &Reactor) -> bool {
-    let left = reactor.set_budget(None); // `set_budget` returns what was left...
-    reactor.set_budget(left); // ...and this puts it back
-    left == Some(0)
 }
 
 /// The id of the task being polled now (0: the main future), or `None`
