@@ -449,8 +449,9 @@ where
         // and where it awaits it: a task costs about twice its future's size.
         executor.spawn(Box::pin(async move {
             // A panic ends this task only: it is caught here and kept for
-            // whoever awaits the handle.
-            let mut future = pin!(future);
+            // whoever awaits the handle. In an `Option`, so that the future
+            // is dropped as soon as it is done, under the same catch.
+            let mut future = pin!(Some(future));
             let output = poll_fn(|cx| poll_catching(future.as_mut(), cx)).await;
             let waiter = {
                 let mut state = task_state.borrow_mut();
@@ -468,11 +469,29 @@ where
 }
 // ANCHOR_END: spawn
 
-/// Polls a task's future; a panic in the poll becomes the task's output.
-fn poll_catching<F: Future>(future: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<Output<F::Output>> {
-    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-        Ok(poll) => poll.map(Output::Ready),
-        Err(panic) => Poll::Ready(Output::Panicked(panic)),
+/// Polls a task's future, and drops it once it is done (`slot` is `None`
+/// from then on). A panic in the poll, or in the future's `Drop`, becomes
+/// the task's output: the finished future is dropped here, not by the task
+/// wrapper after it, so that a `Drop` that panics ends this task only (as in
+/// tokio), and does not come out of `block_on` and end the other tasks. If
+/// both panic, the poll's panic is the one kept.
+fn poll_catching<F: Future>(
+    mut slot: Pin<&mut Option<F>>,
+    cx: &mut Context<'_>,
+) -> Poll<Output<F::Output>> {
+    let future = slot
+        .as_mut()
+        .as_pin_mut()
+        .expect("a task's future is polled after it finished");
+    let output = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(Poll::Pending) => return Poll::Pending,
+        Ok(Poll::Ready(output)) => Output::Ready(output),
+        Err(panic) => Output::Panicked(panic),
+    };
+    // `set` drops the future in place, as `Pin` requires.
+    match (catch_unwind(AssertUnwindSafe(|| slot.set(None))), output) {
+        (Err(panic), Output::Ready(_)) => Poll::Ready(Output::Panicked(panic)),
+        (_, output) => Poll::Ready(output),
     }
 }
 
@@ -522,6 +541,23 @@ impl<T> JoinHandle<T> {
         )
     }
 
+    /// The message of the task's panic, if it panicked (and the handle has
+    /// not re-raised it yet); `None` while it runs and once it returned.
+    /// For saying why a task ended before awaiting it: exercise 3's tests
+    /// report a server that panicked with it.
+    pub fn panic_message(&self) -> Option<String> {
+        match &self.state.borrow().output {
+            Output::Panicked(panic) => Some(
+                panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic whose payload is not a string".to_string()),
+            ),
+            _ => None,
+        }
+    }
+
     /// The task's id, as the trace names it (`task 1`).
     pub fn id(&self) -> TaskId {
         self.id
@@ -536,20 +572,19 @@ impl<T> Future for JoinHandle<T> {
     /// returned the output, as `async fn` futures do; and if the task was
     /// dropped unfinished (its `block_on` returned).
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        // Like a ready socket, a finished task's handle never says `Pending`,
+        // so a loop over such handles must spend the budget too. Checked
+        // first, as tokio does, whether the task has finished or not: with
+        // the budget used up it wakes this task, which runs the waker's
+        // code, and that must not happen under the borrow of `state` below.
+        let reactor = reactor();
+        std::task::ready!(reactor.poll_budget_untraced(cx));
         // Only the handle holds the state: the task was dropped unfinished.
         let orphaned = Rc::strong_count(&self.state) == 1;
         let mut state = self.state.borrow_mut();
         match std::mem::replace(&mut state.output, Output::Taken) {
             Output::Ready(output) => {
-                // Like a ready socket, a finished task's handle never says
-                // `Pending`: a loop over such handles spends the budget too.
-                let reactor = reactor();
-                if reactor.poll_budget_untraced(cx).is_pending() {
-                    // It woke this task: the output waits for the next poll.
-                    state.output = Output::Ready(output);
-                    return Poll::Pending;
-                }
-                reactor.spend_budget();
+                reactor.spend_budget(); // only a handle that returns spends
                 return Poll::Ready(output);
             }
             Output::Panicked(panic) => {

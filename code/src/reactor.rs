@@ -57,6 +57,14 @@ pub enum Direction {
 /// [`Reactor::register`] refuses to hand this one out.
 pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
 
+/// The longest [`Reactor::wait`] hands to mio. macOS's `kevent` fails with
+/// `EINVAL` for a timeout past 100,000,000 seconds (about 3.2 years), and mio
+/// passes the timeout on as it is, so a wait for a timer that never fires
+/// (`Duration::MAX`: 30 years) would fail, and `block_on` with it. Waking
+/// early does no harm: timers are checked against `Instant::now()`, and the
+/// executor waits again.
+const LONGEST_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// How many ready operations (I/O, a timer that is due) a task may do in one
 /// poll before the next one makes it yield: tokio's number.
 pub const BUDGET: u32 = 128;
@@ -81,7 +89,7 @@ struct Slots {
 
 /// A pending timer: when it fires, and a number that tells apart timers
 /// with the same deadline.
-pub type TimerKey = (Instant, u64);
+pub(crate) type TimerKey = (Instant, u64);
 
 /// A timer's waker, and the task that was being polled when it was set (for
 /// the trace; a `Waker` cannot say whose it is).
@@ -338,9 +346,10 @@ impl Reactor {
     }
 
     /// Schedules `waker` to be woken at `deadline`; returns the timer's key.
-    /// (`sleep` is how tasks use it; it is public for driving the reactor by
-    /// hand, as the tests do.)
-    pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+    /// Crate-private: `sleep` is how tasks and tests use it, so that its
+    /// paths (a timer renewed, a `Sleep` dropped after it fired) are the
+    /// ones tested.
+    pub(crate) fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         let id = self.next_timer.get();
         self.next_timer.set(id + 1);
         let timer = Timer {
@@ -352,7 +361,7 @@ impl Reactor {
     }
 
     /// Replaces the waker of a pending timer; false if it already fired.
-    pub fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
+    pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
         let new = Timer {
             waker: waker.clone(), // before the borrow
             task: self.current_task.get(),
@@ -369,7 +378,7 @@ impl Reactor {
     }
 
     /// Cancels a timer (a dropped `sleep`); nothing if it already fired.
-    pub fn remove_timer(&self, key: TimerKey) {
+    pub(crate) fn remove_timer(&self, key: TimerKey) {
         let removed = self.timers.borrow_mut().remove(&key);
         drop(removed); // after the borrow
     }
@@ -386,6 +395,10 @@ impl Reactor {
             (None, Some(d)) => Some(d.saturating_duration_since(Instant::now())),
             (Some(t), Some(d)) => Some(t.min(d.saturating_duration_since(Instant::now()))),
         };
+        // Never longer than `LONGEST_WAIT`: a timer that never fires is 30
+        // years away (`time::NEVER`), and kqueue on macOS refuses a wait that
+        // long (see `LONGEST_WAIT`). `None`, no timer and no limit, stays.
+        let timeout = timeout.map(|t| t.min(LONGEST_WAIT));
         trace::emit!(wait_begun(timeout));
         let started = Instant::now();
         let mut events = self.events.borrow_mut();

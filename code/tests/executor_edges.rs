@@ -1,13 +1,15 @@
 //! The executor at its edges: a `Drop` that panics while `block_on` tears
-//! down, a task that panics, a `JoinHandle` dropped while it waits, and a
-//! loop over finished `JoinHandle`s, which must spend the cooperative budget.
+//! down, a task that panics (in its poll, or in the `Drop` of its finished
+//! future), a `JoinHandle` dropped while it waits, and a loop over finished
+//! `JoinHandle`s, which must spend the cooperative budget.
 
 use std::cell::Cell;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::Poll;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use code::executor::yield_now;
@@ -92,7 +94,7 @@ fn a_drop_that_panics_during_teardown_leaves_the_executor_usable() {
 fn a_panicking_task_ends_only_itself_and_its_join_handle_reports_it() {
     let (other, panic) = within(LIMIT, "the tasks after a panicking one hung", || {
         code::block_on(async {
-            let mut failing = code::spawn(async {
+            let failing = code::spawn(async {
                 yield_now().await;
                 panic!("a task that panics");
             });
@@ -102,16 +104,7 @@ fn a_panicking_task_ends_only_itself_and_its_join_handle_reports_it() {
                 }
                 5
             });
-            let other = other.await;
-            let panic = poll_fn(|cx| {
-                match catch_unwind(AssertUnwindSafe(|| Pin::new(&mut failing).poll(cx))) {
-                    Ok(Poll::Pending) => Poll::Pending,
-                    Ok(Poll::Ready(())) => Poll::Ready(None),
-                    Err(panic) => Poll::Ready(Some(message(panic))),
-                }
-            })
-            .await;
-            (other, panic)
+            (other.await, panic_of(failing).await)
         })
     });
     assert_eq!(other, 5);
@@ -196,5 +189,141 @@ fn a_loop_over_finished_join_handles_yields_after_one_budget() {
         awaited_before_other, BUDGET as usize,
         "a ready task waited for {awaited_before_other} finished JoinHandles to be awaited: \
          it should run after at most one budget ({BUDGET}) of them"
+    );
+}
+
+/// The panic message of the task behind `handle`, caught as awaiting the
+/// handle re-raises it; `None` if the task returned.
+async fn panic_of<T>(mut handle: code::JoinHandle<T>) -> Option<String> {
+    poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| Pin::new(&mut handle).poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(_)) => Poll::Ready(None),
+            Err(panic) => Poll::Ready(Some(message(panic))),
+        },
+    )
+    .await
+}
+
+/// A future that is ready at once, and whose `Drop` panics.
+struct ReadyThenPanicOnDrop;
+
+impl Future for ReadyThenPanicOnDrop {
+    type Output = u32;
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<u32> {
+        Poll::Ready(3)
+    }
+}
+
+impl Drop for ReadyThenPanicOnDrop {
+    fn drop(&mut self) {
+        panic!("a finished future's Drop that panics");
+    }
+}
+
+/// A task's future is dropped when it finishes. A `Drop` that panics then
+/// is a panic of that task, like one in its poll: it ends that task only,
+/// and its `JoinHandle` reports it. (It came out of `block_on`, and took
+/// the other tasks down.)
+#[test]
+fn a_panic_in_the_drop_of_a_finished_task_ends_only_that_task() {
+    let (other, panic) = within(LIMIT, "the tasks after a panicking Drop hung", || {
+        code::block_on(async {
+            let failing = code::spawn(ReadyThenPanicOnDrop);
+            let other = code::spawn(async {
+                for _ in 0..3 {
+                    yield_now().await;
+                }
+                5
+            });
+            (other.await, panic_of(failing).await)
+        })
+    });
+    assert_eq!(other, 5, "the other task should run to its end");
+    assert_eq!(
+        panic.as_deref(),
+        Some("a finished future's Drop that panics"),
+        "awaiting the JoinHandle should re-raise the panic of the finished future's Drop"
+    );
+}
+
+/// A waker whose code panics when it is woken.
+struct PanicOnWake;
+
+impl Wake for PanicOnWake {
+    fn wake(self: Arc<Self>) {
+        panic!("a waker that panics");
+    }
+}
+
+/// A finished task's `JoinHandle` with the budget used up wakes the task
+/// that polls it, and returns `Pending`. It must do that before it touches
+/// its state: waking runs the waker's code (see the reactor's module docs),
+/// and here that code panics. The handle must still hold the output after.
+/// (It woke in the middle of taking the output out, under a borrow of its
+/// state, and the panic lost the output: the next poll said "JoinHandle
+/// polled after completion".)
+#[test]
+fn a_finished_join_handle_wakes_before_it_touches_its_output() {
+    let (woke, output) = within(LIMIT, "awaiting a finished JoinHandle hung", || {
+        code::block_on(async {
+            let mut handle = code::spawn(async { 7 });
+            yield_now().await; // the task runs and finishes
+            for _ in 0..BUDGET {
+                code::time::sleep(Duration::ZERO).await; // due at once: spends a unit
+            }
+            let waker = Waker::from(Arc::new(PanicOnWake));
+            let poll = catch_unwind(AssertUnwindSafe(|| {
+                Pin::new(&mut handle).poll(&mut Context::from_waker(&waker))
+            }));
+            let woke = poll.map_err(message);
+            yield_now().await; // a fresh budget
+            (woke.err(), handle.await)
+        })
+    });
+    assert_eq!(
+        woke.as_deref(),
+        Some("a waker that panics"),
+        "with the budget used up, a finished JoinHandle should wake the task and yield"
+    );
+    assert_eq!(output, 7, "the JoinHandle lost its output");
+}
+
+/// A `JoinHandle` tells whether its task panicked, and with what message,
+/// before it is awaited (exercise 3's tests report a server that panicked
+/// with this).
+#[test]
+fn a_join_handle_gives_the_message_of_its_tasks_panic() {
+    let (running, panicked, returned, not_a_string) =
+        within(LIMIT, "the tasks of the panic messages hung", || {
+            code::block_on(async {
+                let failing = code::spawn(async {
+                    yield_now().await;
+                    panic!("a task that panics: {}", 42);
+                });
+                let fine = code::spawn(async { 1 });
+                let odd = code::spawn(async { std::panic::panic_any(5_u8) });
+                let running = failing.panic_message();
+                for _ in 0..3 {
+                    yield_now().await; // every task finishes
+                }
+                assert!(failing.is_finished() && fine.is_finished() && odd.is_finished());
+                (
+                    running,
+                    failing.panic_message(),
+                    fine.panic_message(),
+                    odd.panic_message(),
+                )
+            })
+        });
+    assert_eq!(
+        running, None,
+        "a task that has not run yet has not panicked"
+    );
+    assert_eq!(panicked.as_deref(), Some("a task that panics: 42"));
+    assert_eq!(returned, None, "a task that returned did not panic");
+    assert!(
+        not_a_string.is_some(),
+        "a panic whose payload is not a string is a panic all the same"
     );
 }

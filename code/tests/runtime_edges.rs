@@ -204,6 +204,55 @@ fn duration_max_means_never_for_sleep_and_timeout() {
     assert_eq!(never_slept, Err(Elapsed));
 }
 
+/// The longest wait that kqueue on macOS accepts: `kevent` fails with
+/// `EINVAL` for a timeout past 100,000,000 seconds (about 3.2 years).
+const DARWIN_LONGEST_WAIT: Duration = Duration::from_secs(100_000_000);
+
+/// A `timeout(Duration::MAX, ..)` around a read with no data yet leaves the
+/// reactor one timer, 30 years away. The reactor must not hand mio a wait
+/// that long: on macOS the wait fails and `block_on` panics ("reactor wait
+/// failed"). Checked through the trace, so that it is checked on Linux too,
+/// where a long wait works. The data, sent once the read has parked, ends
+/// the wait.
+#[test]
+fn a_wait_for_a_never_timer_is_capped() {
+    let (n, waits) = within(LIMIT, "the read under timeout(Duration::MAX) hung", || {
+        let (n, trace) = code::trace::record(|| {
+            code::block_on(async {
+                let (stream, mut peer) = pair();
+                let reader = code::spawn(async move {
+                    let mut buf = [0; 4];
+                    timeout(Duration::MAX, stream.read(&mut buf)).await
+                });
+                code::executor::yield_now().await; // the reader tries, and parks
+                std::io::Write::write_all(&mut peer, b"data").unwrap();
+                reader.await.unwrap().unwrap()
+            })
+        });
+        let waits: Vec<_> = trace
+            .events()
+            .iter()
+            .filter_map(|e| match e {
+                code::trace::Event::WaitBegun { timeout } => Some(*timeout),
+                _ => None,
+            })
+            .collect();
+        (n, waits)
+    });
+    assert_eq!(n, 4);
+    assert!(
+        waits.iter().any(|t| t != &Some(Duration::ZERO)),
+        "the executor never waited for the read: {waits:?}"
+    );
+    for timeout in waits {
+        assert!(
+            timeout.is_none_or(|t| t < DARWIN_LONGEST_WAIT), // `None`: no timer, no limit
+            "the reactor waited with a timeout of {timeout:?} for a timer that never fires: \
+             kqueue on macOS refuses a wait longer than {DARWIN_LONGEST_WAIT:?}"
+        );
+    }
+}
+
 /// Both clocks start at the call: after 150 ms of work, a 100 ms `sleep` and
 /// a 100 ms `timeout` are both due at their first poll.
 #[test]

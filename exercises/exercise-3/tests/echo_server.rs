@@ -42,8 +42,13 @@ fn start_server() -> (SocketAddr, JoinHandle<()>) {
     (addr, code::spawn(serve(listener)))
 }
 
-/// Fails the test if `serve` has returned: it should accept forever.
+/// Fails the test if `serve` has returned, or panicked: it should accept
+/// forever.
 fn assert_still_serving(server: &JoinHandle<()>) {
+    // A panic ends serve's task too: say so, and why, rather than "returned".
+    if let Some(message) = server.panic_message() {
+        panic!("serve panicked: {message}");
+    }
     assert!(
         !server.is_finished(),
         "serve returned while clients were still being served: it should loop on accept \

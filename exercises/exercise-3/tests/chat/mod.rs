@@ -249,8 +249,13 @@ fn start_chat() -> (SocketAddr, JoinHandle<()>) {
     (addr, code::spawn(chat(listener)))
 }
 
-/// Fails the test if `chat` has returned: it should accept forever.
+/// Fails the test if `chat` has returned, or panicked: it should accept
+/// forever.
 fn assert_still_chatting(server: &JoinHandle<()>) {
+    // A panic ends chat's task too: say so, and why, rather than "returned".
+    if let Some(message) = server.panic_message() {
+        panic!("chat panicked: {message}");
+    }
     assert!(
         !server.is_finished(),
         "chat returned while clients were still talking: it should loop on accept for as \
