@@ -15,6 +15,7 @@
 
 use std::cell::Cell;
 use std::future::{Future, pending, poll_fn, ready};
+#[cfg(unix)] // only the Unix and Linux tests name io's types
 use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::pin::{Pin, pin};
