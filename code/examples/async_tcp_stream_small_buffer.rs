@@ -5,7 +5,7 @@
 //! `cargo run -p code --example async_tcp_stream_small_buffer`
 
 use std::io;
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::Shutdown;
 
 use code::net::AsyncTcpStream;
 
@@ -17,7 +17,7 @@ fn main() {
 }
 
 pub fn run() -> String {
-    let (a, b) = connected_pair().expect("loopback connection");
+    let (a, b) = code::testing::connected_pair().expect("loopback connection");
     let log = code::block_on(async {
         let client = AsyncTcpStream::from_std(a)?;
         let server = AsyncTcpStream::from_std(b)?;
@@ -51,12 +51,4 @@ pub fn run() -> String {
         Ok::<_, io::Error>(log)
     });
     log.expect("ping-pong failed").join("\n") + "\n"
-}
-
-/// Two ends of one loopback TCP connection.
-fn connected_pair() -> io::Result<(TcpStream, TcpStream)> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let a = TcpStream::connect(listener.local_addr()?)?;
-    let (b, _) = listener.accept()?;
-    Ok((a, b))
 }

@@ -6,7 +6,6 @@
 //! `cargo run -p code --example drive_through_two_halves`
 
 use std::io;
-use std::net::{TcpListener, TcpStream};
 
 use code::net::AsyncTcpStream;
 use code::trace;
@@ -19,7 +18,7 @@ fn main() {
 }
 
 pub fn run() -> String {
-    let (car, window) = connected_pair().expect("loopback connection");
+    let (car, window) = code::testing::connected_pair().expect("loopback connection");
     let (result, trace) = trace::record(|| {
         code::block_on(async {
             let car = AsyncTcpStream::from_std(car)?;
@@ -53,12 +52,4 @@ pub fn run() -> String {
         trace.would_blocks(token, trace::Op::Read),
         String::from_utf8_lossy(&burger)
     )
-}
-
-/// Two ends of one loopback TCP connection.
-fn connected_pair() -> io::Result<(TcpStream, TcpStream)> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let car = TcpStream::connect(listener.local_addr()?)?;
-    let (window, _) = listener.accept()?;
-    Ok((car, window))
 }

@@ -13,7 +13,7 @@
 mod echo_server;
 
 use std::io::{self, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use code::net::AsyncTcpStream;
@@ -23,7 +23,7 @@ fn main() {
 }
 
 pub fn run() -> String {
-    let (mut client, server) = connected_pair().expect("loopback connection");
+    let (mut client, server) = code::testing::connected_pair().expect("loopback connection");
     socket2::SockRef::from(&client)
         .set_linger(Some(Duration::ZERO))
         .expect("SO_LINGER");
@@ -76,12 +76,4 @@ fn wait_for_reset(stream: &TcpStream) -> io::Result<()> {
 fn wait_for_reset(_: &TcpStream) -> io::Result<()> {
     std::thread::sleep(Duration::from_millis(100));
     Ok(())
-}
-
-/// Two ends of one loopback TCP connection: (client, server).
-fn connected_pair() -> io::Result<(TcpStream, TcpStream)> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let client = TcpStream::connect(listener.local_addr()?)?;
-    let (server, _) = listener.accept()?;
-    Ok((client, server))
 }

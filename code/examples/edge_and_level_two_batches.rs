@@ -9,7 +9,6 @@
 //! `cargo run -p code --example edge_and_level_two_batches`
 
 use std::io::{self, Write};
-use std::net::{TcpListener, TcpStream};
 
 use code::net::AsyncTcpStream;
 
@@ -53,7 +52,7 @@ pub fn run() -> String {
 /// Reads `2 * BATCH` bytes one byte per read, yielding after each read so
 /// that the reactor looks for events in between, as `edge_and_level` does.
 fn two_batches() -> io::Result<()> {
-    let (ours, mut peer) = connected_pair()?;
+    let (ours, mut peer) = code::testing::connected_pair()?;
     peer.write_all(&[b'x'; BATCH])?;
     // Wait until loopback has delivered the first batch (and, below, the
     // second), so that every read finds its byte on any system.
@@ -74,12 +73,4 @@ fn two_batches() -> io::Result<()> {
         }
         Ok(())
     })
-}
-
-/// Two ends of one loopback TCP connection.
-fn connected_pair() -> io::Result<(TcpStream, TcpStream)> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let a = TcpStream::connect(listener.local_addr()?)?;
-    let (b, _) = listener.accept()?;
-    Ok((a, b))
 }

@@ -11,7 +11,6 @@
 //! `cargo run -p code --example readiness_wait_first`
 
 use std::io::{self, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
@@ -47,7 +46,7 @@ pub fn run() -> String {
 /// trying and wait. With `more`, the peer sends it after our waker is
 /// stored and before we wait.
 fn scene(more: Option<&'static [u8]>) -> String {
-    let (ours, mut peer) = connected_pair().expect("loopback connection");
+    let (ours, mut peer) = code::testing::connected_pair().expect("loopback connection");
     let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
     let waker = Waker::from(Arc::clone(&counter));
     let mut cx = Context::from_waker(&waker);
@@ -96,12 +95,4 @@ fn show(poll: &Poll<io::Result<usize>>) -> String {
         Poll::Ready(Err(e)) => format!("Ready(Err({e}))"),
         Poll::Pending => "Pending".to_string(),
     }
-}
-
-/// Two ends of one loopback TCP connection.
-fn connected_pair() -> io::Result<(TcpStream, TcpStream)> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let ours = TcpStream::connect(listener.local_addr()?)?;
-    let (peer, _) = listener.accept()?;
-    Ok((ours, peer))
 }

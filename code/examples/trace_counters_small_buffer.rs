@@ -5,7 +5,6 @@
 //! `cargo run -p code --example trace_counters_small_buffer`
 
 use std::io;
-use std::net::{TcpListener, TcpStream};
 
 use code::net::AsyncTcpStream;
 use code::reactor::Direction;
@@ -16,7 +15,7 @@ fn main() {
 }
 
 pub fn run() -> String {
-    let (a, b) = connected_pair().expect("loopback connection");
+    let (a, b) = code::testing::connected_pair().expect("loopback connection");
     let (result, trace) = code::trace::record(|| {
         code::block_on(async {
             let reader = AsyncTcpStream::from_std(a)?;
@@ -56,12 +55,4 @@ pub fn run() -> String {
     );
     out += &format!("times the executor waited for events: {}\n", trace.waits());
     out
-}
-
-/// Two ends of one loopback TCP connection.
-fn connected_pair() -> io::Result<(TcpStream, TcpStream)> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let a = TcpStream::connect(listener.local_addr()?)?;
-    let (b, _) = listener.accept()?;
-    Ok((a, b))
 }

@@ -6,7 +6,6 @@
 //! `cargo run -p code --example trace_read_variants`
 
 use std::io;
-use std::net::{TcpListener, TcpStream};
 
 use code::net::AsyncTcpStream;
 
@@ -34,7 +33,7 @@ fn traced(yield_first: bool, pieces: &'static [&'static [u8]]) -> String {
 }
 
 fn traced_here(yield_first: bool, pieces: &'static [&'static [u8]]) -> String {
-    let (a, b) = connected_pair().expect("loopback connection");
+    let (a, b) = code::testing::connected_pair().expect("loopback connection");
     let (result, lines) = code::trace::capture(|| {
         code::block_on(async move {
             let reader = AsyncTcpStream::from_std(a)?; // token 0
@@ -60,12 +59,4 @@ fn traced_here(yield_first: bool, pieces: &'static [&'static [u8]]) -> String {
         out += &format!("{:>2}  {line}\n", number + 1);
     }
     out + &format!("    task 1 read {got:?}\n")
-}
-
-/// Two ends of one loopback TCP connection.
-fn connected_pair() -> io::Result<(TcpStream, TcpStream)> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let a = TcpStream::connect(listener.local_addr()?)?;
-    let (b, _) = listener.accept()?;
-    Ok((a, b))
 }

@@ -91,3 +91,13 @@ pub fn all_arrived(stream: &std::net::TcpStream, len: usize) -> std::io::Result<
         "the peer's {len} bytes did not all arrive within a second"
     )))
 }
+
+/// Two ends of a TCP connection over loopback, both blocking std streams:
+/// the set-up of most examples, which convert one or both to the runtime's
+/// streams themselves.
+pub fn connected_pair() -> std::io::Result<(std::net::TcpStream, std::net::TcpStream)> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let a = std::net::TcpStream::connect(listener.local_addr()?)?;
+    let (b, _) = listener.accept()?;
+    Ok((a, b))
+}
