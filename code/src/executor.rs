@@ -34,7 +34,7 @@ use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 use crate::reactor::{Reactor, WAKE_TOKEN, reactor};
-use crate::trace;
+use crate::events;
 
 /// Identifies a task: 0 is the future given to `block_on`, spawned tasks
 /// count up from 1. Ids are never reused, so a late wake for a finished task
@@ -111,7 +111,7 @@ impl Wake for TaskWaker {
             queue.ready.push_back(self.id);
             std::mem::replace(&mut queue.parked, false)
         };
-        trace::emit!(queued(self.id, thread::current().id() != self.shared.owner));
+        events::emit!(queued(self.id, thread::current().id() != self.shared.owner));
         if interrupt && thread::current().id() != self.shared.owner {
             // Nothing useful can be done if this fails (the poller is gone).
             let _ = self.shared.mio_waker.wake();
@@ -185,7 +185,7 @@ impl Executor {
                 waker: Arc::clone(&waker),
             }),
         );
-        trace::emit!(spawned(id));
+        events::emit!(spawned(id));
         // A new task is ready to run: its first poll starts it.
         waker.wake();
         id
@@ -195,13 +195,13 @@ impl Executor {
     fn poll_task(&self, id: TaskId) {
         // An `Rc` out of the table: the poll runs with no borrow of it held.
         let Some(task) = self.tasks.borrow().get(&id).cloned() else {
-            trace::emit!(late_wake(id));
+            events::emit!(late_wake(id));
             return; // finished already; this was a late wake
         };
         // A swap, not a store: see `TaskWaker::scheduled`.
         task.waker.scheduled.swap(false, Ordering::AcqRel);
         let waker = Waker::from(Arc::clone(&task.waker));
-        trace::emit!(polled(id));
+        events::emit!(polled(id));
         self.reactor.set_current_task(Some(id));
         let poll = task
             .future
@@ -209,7 +209,7 @@ impl Executor {
             .as_mut()
             .poll(&mut Context::from_waker(&waker));
         self.reactor.set_current_task(None);
-        trace::emit!(returned(id, poll.is_ready()));
+        events::emit!(returned(id, poll.is_ready()));
         if poll.is_ready() {
             // `task` still holds the future, which is dropped when `task` is,
             // at the end of this function, with no borrow held.
@@ -263,13 +263,13 @@ impl Executor {
                 }
                 main.scheduled.swap(false, Ordering::AcqRel); // see `TaskWaker::scheduled`
                 let waker = Waker::from(Arc::clone(&main));
-                trace::emit!(polled(MAIN));
+                events::emit!(polled(MAIN));
                 // Tells the reactor whose poll this is: for the trace, and a
                 // fresh budget.
                 reactor.set_current_task(Some(MAIN));
                 let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
                 reactor.set_current_task(None);
-                trace::emit!(returned(MAIN, poll.is_ready()));
+                events::emit!(returned(MAIN, poll.is_ready()));
                 if let Poll::Ready(output) = poll {
                     return output;
                 }
@@ -290,7 +290,7 @@ impl Executor {
                 }
                 queue.parked = true;
             }
-            trace::emit!(idle());
+            events::emit!(idle());
             reactor.wait(None).expect("reactor wait failed");
             self.lock_queue().parked = false;
         }

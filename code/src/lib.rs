@@ -1,7 +1,7 @@
 //! The runtime of Lesson 11: a small, single-threaded async runtime on mio,
 //! with async TCP streams and the `AsyncRead`/`AsyncWrite` helpers.
 //!
-//! The modules follow the book:
+//! The runtime proper, in the order the book reads it:
 //! - [`reactor`](mod@reactor) — registers sockets, stores wakers, waits for events;
 //! - [`executor`] — runs tasks from a FIFO queue: [`block_on`], [`spawn`];
 //! - [`net`] — [`AsyncTcpStream`](net::AsyncTcpStream) and
@@ -9,9 +9,13 @@
 //! - [`io`] — the `AsyncRead`/`AsyncWrite` traits, `read_exact`,
 //!   `write_all`, `copy`;
 //! - [`time`] — `sleep` and `timeout`;
-//! - [`trace`] — watch the runtime work: typed events, counters for tests
-//!   (polls, wakes per slot, waits), the lines the book prints, JSON;
-//! - [`testing`] — bounded runs for tests.
+//! - [`events`] — what the runtime reports at each step, for its trace.
+//!
+//! The instruments, which watch the runtime and are not part of it
+//! (`src/instruments/`):
+//! - [`trace`] — record a run: typed events, counters for tests (polls,
+//!   wakes per slot, waits), the lines the book prints, JSON;
+//! - [`testing`] — bounded runs and loopback pairs for tests.
 //!
 //! ```
 //! use code::io::{read_exact, write_all};
@@ -41,14 +45,22 @@
 // exercises ask the learner to write them before reading them.
 #![doc(html_no_source)]
 
-pub mod executor;
-mod interop;
-pub mod io;
-pub mod net;
+// The runtime proper.
 pub mod reactor;
-pub mod testing;
+pub mod executor;
+pub mod net;
+pub mod io;
 pub mod time;
+pub mod events;
+// The futures-io traits for `AsyncTcpStream`, so that other libraries'
+// code runs on the runtime.
+mod interop;
+
+// The instruments: they use the runtime, the runtime does not use them.
+#[path = "instruments/trace.rs"]
 pub mod trace;
+#[path = "instruments/testing.rs"]
+pub mod testing;
 
 pub use executor::{JoinHandle, block_on, spawn};
 /// The mio the runtime is built on, so that code written against `code`'s

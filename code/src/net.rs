@@ -40,7 +40,7 @@ use std::task::{Context, Poll, ready};
 use mio::{Interest, Token};
 
 use crate::reactor::{Direction, Reactor, try_reactor};
-use crate::trace;
+use crate::events;
 
 // ANCHOR: stream_struct
 /// A TCP connection whose reads and writes are futures.
@@ -108,12 +108,12 @@ impl AsyncTcpStream {
         match connected {
             // Still connecting: the connect's `WouldBlock`.
             Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                trace::emit!(io(token, Op::Connect, Outcome::WouldBlock));
+                events::emit!(io(token, Op::Connect, Outcome::WouldBlock));
                 self.reactor.set_waker(token, Direction::Write, cx.waker());
                 return Poll::Pending;
             }
-            Ok(()) => trace::emit!(io(token, Op::Connect, Outcome::Ok(0))),
-            Err(ref e) => trace::emit!(io(token, Op::Connect, Outcome::Err(e.kind()))),
+            Ok(()) => events::emit!(io(token, Op::Connect, Outcome::Ok(0))),
+            Err(ref e) => events::emit!(io(token, Op::Connect, Outcome::Err(e.kind()))),
         }
         self.reactor.spend_budget(); // connected or failed: ready
         Poll::Ready(connected)
@@ -139,13 +139,13 @@ impl AsyncTcpStream {
         match (&self.inner).read(buf) {
             // 2. Data (or EOF, n == 0): done.
             Ok(n) => {
-                trace::emit!(io(token, Op::Read, Outcome::Ok(n)));
+                events::emit!(io(token, Op::Read, Outcome::Ok(n)));
                 self.reactor.spend_budget();
                 Poll::Ready(Ok(n))
             }
             // 3. Not ready: leave our waker with the reactor...
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                trace::emit!(io(token, Op::Read, Outcome::WouldBlock));
+                events::emit!(io(token, Op::Read, Outcome::WouldBlock));
                 self.reactor.set_waker(token, Direction::Read, cx.waker());
                 // 4. ...and let the executor run something else.
                 Poll::Pending
@@ -153,7 +153,7 @@ impl AsyncTcpStream {
             // A real error (including `Interrupted`, a call cut short by a
             // signal, which the caller retries).
             Err(e) => {
-                trace::emit!(io(token, Op::Read, Outcome::Err(e.kind())));
+                events::emit!(io(token, Op::Read, Outcome::Err(e.kind())));
                 self.reactor.spend_budget();
                 Poll::Ready(Err(e))
             }
@@ -175,19 +175,19 @@ impl AsyncTcpStream {
         }
         match (&self.inner).write(buf) {
             Ok(n) => {
-                trace::emit!(io(token, Op::Write, Outcome::Ok(n)));
+                events::emit!(io(token, Op::Write, Outcome::Ok(n)));
                 self.reactor.spend_budget();
                 Poll::Ready(Ok(n))
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                trace::emit!(io(token, Op::Write, Outcome::WouldBlock));
+                events::emit!(io(token, Op::Write, Outcome::WouldBlock));
                 // The write slot, not the read slot: a reader parked on this
                 // stream keeps its own waker.
                 self.reactor.set_waker(token, Direction::Write, cx.waker());
                 Poll::Pending
             }
             Err(e) => {
-                trace::emit!(io(token, Op::Write, Outcome::Err(e.kind())));
+                events::emit!(io(token, Op::Write, Outcome::Err(e.kind())));
                 self.reactor.spend_budget();
                 Poll::Ready(Err(e))
             }
@@ -334,18 +334,18 @@ impl AsyncTcpListener {
         ready!(self.reactor.poll_budget(token, cx)); // as `poll_read`
         match self.inner.accept() {
             Ok((stream, addr)) => {
-                trace::emit!(io(token, Op::Accept, Outcome::Ok(1)));
+                events::emit!(io(token, Op::Accept, Outcome::Ok(1)));
                 self.reactor.spend_budget();
                 // `from_mio` registers READABLE | WRITABLE.
                 Poll::Ready(AsyncTcpStream::from_mio(stream).map(|s| (s, addr)))
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                trace::emit!(io(token, Op::Accept, Outcome::WouldBlock));
+                events::emit!(io(token, Op::Accept, Outcome::WouldBlock));
                 self.reactor.set_waker(token, Direction::Read, cx.waker());
                 Poll::Pending
             }
             Err(e) => {
-                trace::emit!(io(token, Op::Accept, Outcome::Err(e.kind())));
+                events::emit!(io(token, Op::Accept, Outcome::Err(e.kind())));
                 self.reactor.spend_budget(); // an error is ready too
                 Poll::Ready(Err(e))
             }

@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use mio::event::Source;
 use mio::{Events, Interest, Registry, Token};
 
-use crate::trace;
+use crate::events;
 
 /// Which half of a socket a task is waiting for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,7 +229,7 @@ impl Reactor {
                 writer: None,
             },
         );
-        trace::emit!(registered(token, interest));
+        events::emit!(registered(token, interest));
         Ok(token)
     }
 
@@ -238,7 +238,7 @@ impl Reactor {
         // Taken out under the borrow, dropped after it: dropping a waker runs
         // its maker's code (see the module docs).
         let slots = self.sources.borrow_mut().remove(&token);
-        trace::emit!(deregistered(token));
+        events::emit!(deregistered(token));
         drop(slots);
         self.registry.deregister(source)
     }
@@ -299,12 +299,12 @@ impl Reactor {
         }
         let old = slot.replace(new);
         drop(sources);
-        trace::emit!(stored(token, needed, self.current_task.get()));
+        events::emit!(stored(token, needed, self.current_task.get()));
         // After the borrow: dropping or waking the old waker runs its code.
         if let Some(old) = old {
             // The same task parking again just renewed its waker.
             if !old.will_wake(waker) {
-                trace::emit!(displaced(token, needed));
+                events::emit!(displaced(token, needed));
                 old.wake();
             }
         }
@@ -326,7 +326,7 @@ impl Reactor {
     }
 
     /// Whether `token`'s slot for `direction` holds a waker at all. (Which
-    /// task's it is, the trace says: see `trace::Event::Stored`.)
+    /// task's it is, the trace says: see `events::Event::Stored`.)
     pub fn has_waker(&self, token: Token, direction: Direction) -> bool {
         self.with_slot(token, direction, |slot| slot.is_some())
     }
@@ -399,7 +399,7 @@ impl Reactor {
         // years away (`time::NEVER`), and kqueue on macOS refuses a wait that
         // long (see `LONGEST_WAIT`). `None`, no timer and no limit, stays.
         let timeout = timeout.map(|t| t.min(LONGEST_WAIT));
-        trace::emit!(wait_begun(timeout));
+        events::emit!(wait_begun(timeout));
         let started = Instant::now();
         let mut events = self.events.borrow_mut();
         let interrupted = match self.poll.borrow_mut().poll(&mut events, timeout) {
@@ -414,7 +414,7 @@ impl Reactor {
             }
             Err(e) => return Err(e),
         };
-        trace::emit!(wait_ended(
+        events::emit!(wait_ended(
             started.elapsed(),
             events.iter().count(),
             interrupted
@@ -429,7 +429,7 @@ impl Reactor {
             if token == WAKE_TOKEN {
                 // No socket's event: another thread woke a task, and this
                 // ended the wait (the executor made the `mio::Waker` for it).
-                trace::emit!(woken_from_another_thread());
+                events::emit!(woken_from_another_thread());
                 continue;
             }
             let Some(slots) = sources.get_mut(&token) else {
@@ -437,7 +437,7 @@ impl Reactor {
                 // socket does) after this event was queued.
                 continue;
             };
-            trace::emit!(readiness(event));
+            events::emit!(readiness(event));
             // An error wakes both sides, and a hang-up the side it closes
             // (`is_read_closed`: the peer will send no more;
             // `is_write_closed`: nothing more can be sent): the next try
@@ -449,13 +449,13 @@ impl Reactor {
             let err = event.is_error();
             if event.is_readable() || event.is_read_closed() || err {
                 if let Some(reader) = slots.reader.take() {
-                    trace::emit!(woke(token, Interest::READABLE));
+                    events::emit!(woke(token, Interest::READABLE));
                     to_wake.push(reader);
                 }
             }
             if event.is_writable() || event.is_write_closed() || err {
                 if let Some(writer) = slots.writer.take() {
-                    trace::emit!(woke(token, Interest::WRITABLE));
+                    events::emit!(woke(token, Interest::WRITABLE));
                     to_wake.push(writer);
                 }
             }
@@ -485,7 +485,7 @@ impl Reactor {
                 break;
             }
             let timer = entry.remove();
-            trace::emit!(timer_fired(timer.task));
+            events::emit!(timer_fired(timer.task));
             to_wake.push(timer.waker);
         }
     }
@@ -554,7 +554,7 @@ impl Reactor {
         if self.budget.get() != Some(0) {
             return Poll::Ready(());
         }
-        trace::emit!(budget_used_up(token, self.current_task.get()));
+        events::emit!(budget_used_up(token, self.current_task.get()));
         cx.waker().wake_by_ref();
         Poll::Pending
     }
