@@ -52,7 +52,11 @@ pub async fn echo(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, h
 
 /// Accepts connections until the listener fails, each served by its own
 /// task. Run it with `code::block_on`.
-pub async fn serve(listener: AsyncTcpListener, options: Options, stats: Arc<Stats>) -> io::Result<()> {
+pub async fn serve(
+    listener: AsyncTcpListener,
+    options: Options,
+    stats: Arc<Stats>,
+) -> io::Result<()> {
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -85,7 +89,7 @@ pub async fn serve_connection(stream: AsyncTcpStream, options: Options, stats: A
     } else {
         builder.serve_connection(HyperIo(stream), service).await
     };
-    stats.ended(ending(result));
+    stats.end(ending(result));
 }
 // ANCHOR_END: serve_connection
 

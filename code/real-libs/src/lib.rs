@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 #[derive(Debug, Default)]
 pub struct Stats {
     connections: AtomicUsize,
+    ended: AtomicUsize,
     requests: AtomicUsize,
     timed_out: AtomicUsize,
     clients_left: AtomicUsize,
@@ -48,6 +49,10 @@ impl Stats {
     /// Connections accepted.
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
+    }
+    /// Connections that ended, however they did.
+    pub fn ended(&self) -> usize {
+        self.ended.load(Ordering::SeqCst)
     }
     /// Requests (or lines) answered.
     pub fn requests(&self) -> usize {
@@ -79,7 +84,8 @@ impl Stats {
 
     /// Counts how a connection ended; an error is also printed to stderr,
     /// the server's log.
-    fn ended<E: std::fmt::Display>(&self, ending: Ending<E>) {
+    fn end<E: std::fmt::Display>(&self, ending: Ending<E>) {
+        self.ended.fetch_add(1, Ordering::SeqCst);
         match ending {
             Ending::Done => {}
             Ending::TimedOut => {

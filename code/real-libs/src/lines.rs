@@ -39,7 +39,7 @@ pub async fn serve(listener: AsyncTcpListener, stats: Arc<Stats>) -> io::Result<
                 Err(LinesCodecError::Io(e)) if client_went_away(&e) => Ending::ClientLeft,
                 Err(e) => Ending::Error(e),
             };
-            stats.ended(ending);
+            stats.end(ending);
         });
     }
 }

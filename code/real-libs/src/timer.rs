@@ -38,7 +38,9 @@ impl hyper::rt::Timer for CodeTimer {
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        Box::pin(CodeSleep::new(deadline.saturating_duration_since(Instant::now())))
+        Box::pin(CodeSleep::new(
+            deadline.saturating_duration_since(Instant::now()),
+        ))
     }
 }
 
@@ -152,7 +154,10 @@ mod tests {
             CodeTimer.sleep(Duration::from_millis(50)).await;
             start.elapsed()
         });
-        assert!(waited >= Duration::from_millis(50), "fired after {waited:?}");
+        assert!(
+            waited >= Duration::from_millis(50),
+            "fired after {waited:?}"
+        );
     }
 
     /// A dropped handle ends its task at once, taking its timer out of the
@@ -182,6 +187,9 @@ mod tests {
         let message = rx.recv_timeout(Duration::from_secs(10)).expect(
             "block_on still waits 10 s after the handle was dropped: its task holds a timer",
         );
-        assert!(message.contains("deadlock"), "block_on ended with: {message:?}");
+        assert!(
+            message.contains("deadlock"),
+            "block_on ended with: {message:?}"
+        );
     }
 }
