@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const EXERCISES: u32 = 4;
+const EXERCISES: u32 = 5;
 
 fn exercise_dir(n: u32) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../exercises/exercise-{n}"))
