@@ -10,6 +10,11 @@
 //! waited for events, and how long it slept. Every test file that needs
 //! these includes this one file, so the verdicts read the same everywhere.
 //!
+//! When a check fails, its message ends with the last lines of the
+//! learner's own run as the trace shows them, and the command that steps
+//! through the whole run in the book's trace player (see [`within`],
+//! [`record`] and [`tail`]).
+//!
 //! The margins are wide on purpose, because the tests run in parallel on
 //! loaded machines: a task that parks is polled 1 to 3 times in a wait; the
 //! tests allow fewer than [`MOST_POLLS`]. A busy-polling task is polled
@@ -19,6 +24,11 @@
 // Each exercise's tests use some of these, not all.
 #![allow(dead_code)]
 
+use std::cell::{Cell, RefCell};
+use std::fmt::Write as _;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use code::trace::{Event, Trace};
@@ -66,7 +76,8 @@ pub fn polls_of_tasks(trace: &Trace) -> usize {
 /// `waited` (`trace.time_asleep()`).
 ///
 /// `what` names what waited ("read() on a socket with no data yet"), `how`
-/// says how to park in the learner's code, `chapter` what to reread.
+/// says how to park in the learner's code, `chapter` what to reread. The
+/// message ends with the tail of `trace` ([`tail`]).
 #[track_caller]
 pub fn assert_parked(
     trace: &Trace,
@@ -94,7 +105,8 @@ pub fn assert_parked(
         polls < MOST_POLLS,
         "{what}: busy polling {seen}. A task that parks is polled about twice: once to find \
          nothing, once when it is woken. This one was polled again and again: {why}. {how} \
-         (chapter \"{chapter}\")"
+         (chapter \"{chapter}\"){}",
+        tail(trace)
     );
     assert!(
         waits > 0 && asleep >= waited / 2,
@@ -102,6 +114,390 @@ pub fn assert_parked(
          should have nothing to run and sleep in the reactor's wait; here the poll itself did \
          not return while it waited, so no other task could run. Never block in a poll \
          function (a socket must be in non-blocking mode, and no std::thread::sleep): return \
-         Pending instead. {how} (chapter \"{chapter}\")"
+         Pending instead. {how} (chapter \"{chapter}\"){}",
+        tail(trace)
     );
+}
+
+// ---------------------------------------------------------------------------
+// The learner's own run in the failure.
+//
+// A message says what went wrong; the trace of the run shows it: a busy
+// loop is the same three lines thousands of times, a wrong slot is "stored
+// Read waker" after a write. So every failure of a traced run ends with the
+// last lines of its trace (repeats folded, so a busy loop is one block and
+// not a flood) and the command that shows the whole run, step by step, in
+// the book's trace player (`cargo run -p course -- trace N TEST`).
+//
+// The tests use `within`, `record` and `capture` from here instead of
+// `code::testing::within` and `code::trace::record`/`capture`: the same
+// signatures, plus the trace in the failure. `tail`, `tail_of` and
+// `fail_with_trace` add it to a test's own checks.
+
+/// At most this many lines of a trace go into a failure message (a fold of
+/// a busy loop may add a few: it is the mistake).
+pub const TAIL_LINES: usize = 12;
+
+/// Folded runs: up to this many lines repeating as one block.
+const LONGEST_CYCLE: usize = 8;
+
+/// Where `course trace` wants the traces of the runs (one JSON file per
+/// `record`): set by `cargo run -p course -- trace N`, unset otherwise.
+pub const TRACE_DIR_VAR: &str = "COURSE_TRACE_DIR";
+
+thread_local! {
+    /// On a thread that [`within`] started: the test it runs for, and where
+    /// [`record`] leaves each trace for `within` to show on a failure.
+    static RUN: RefCell<Option<Run>> = const { RefCell::new(None) };
+    /// Panics on this thread are reported by [`within`], once, with the
+    /// trace: the panic hook does not print them.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// What a test thread and the thread `within` started for it share.
+#[derive(Clone)]
+struct Run {
+    test: Option<String>,
+    seen: Arc<Mutex<Seen>>,
+}
+
+#[derive(Default)]
+struct Seen {
+    /// The trace of the last `record` on the thread (also if it panicked).
+    trace: Option<Trace>,
+    /// Where the thread panicked.
+    location: Option<String>,
+}
+
+/// `code::testing::within` (runs `f` on a new thread, fails the test with
+/// `hint` if it takes longer than `limit`), and if it fails, for a timeout or
+/// a panic, the message ends with the tail of the trace that [`record`] took
+/// meanwhile, if it took one.
+#[track_caller]
+pub fn within<T, F>(limit: Duration, hint: &str, f: F) -> T
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    quiet_panics();
+    let run = Run {
+        test: test_name(),
+        seen: Arc::default(),
+    };
+    let theirs = run.clone();
+    let result = {
+        let _quiet = Quiet::on();
+        panic::catch_unwind(AssertUnwindSafe(|| {
+            code::testing::within(limit, hint, move || {
+                QUIET.with(|q| q.set(true));
+                RUN.with(|r| *r.borrow_mut() = Some(theirs));
+                f()
+            })
+        }))
+    };
+    let payload = match result {
+        Ok(value) => return value,
+        Err(payload) => payload,
+    };
+    let message = panic_message(&*payload);
+    let seen = std::mem::take(&mut *run.seen.lock().unwrap_or_else(|e| e.into_inner()));
+    let at = seen
+        .location
+        .map(|location| format!("\n(it panicked at {location})"))
+        .unwrap_or_default();
+    match seen.trace {
+        Some(trace) => panic!(
+            "{message}{at}{}",
+            tail_with(&trace.lines(), run.test.as_deref())
+        ),
+        None => panic!("{message}{at}"),
+    }
+}
+
+/// `code::trace::record`: runs `f` with the trace on and returns the trace.
+/// Also if `f` panics, [`within`] gets the trace to show; and under `course
+/// trace`, the trace is saved for its player page.
+pub fn record<T>(f: impl FnOnce() -> T) -> (T, Trace) {
+    let (result, trace) = code::trace::record(|| panic::catch_unwind(AssertUnwindSafe(f)));
+    save(&trace);
+    RUN.with(|run| {
+        if let Some(run) = &*run.borrow() {
+            run.seen.lock().unwrap_or_else(|e| e.into_inner()).trace = Some(trace.clone());
+        }
+    });
+    match result {
+        Ok(value) => (value, trace),
+        Err(payload) => panic::resume_unwind(payload),
+    }
+}
+
+/// `code::trace::capture`: [`record`], returning the trace's lines.
+pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    let (value, trace) = record(f);
+    (value, trace.lines())
+}
+
+/// Fails the test with `message` and the tail of `trace`.
+#[track_caller]
+pub fn fail_with_trace(trace: &Trace, message: &str) -> ! {
+    panic!("{message}{}", tail(trace))
+}
+
+/// The end of a failure message: the last lines of `trace`, repeats folded
+/// ("net: token 0 read -> WouldBlock  ×4000"), and the command that shows
+/// the whole run.
+pub fn tail(trace: &Trace) -> String {
+    tail_of(&trace.lines())
+}
+
+/// [`tail`] for the lines of a trace (as [`capture`] returns them).
+pub fn tail_of(lines: &[String]) -> String {
+    tail_with(lines, test_name().as_deref())
+}
+
+fn tail_with(lines: &[String], test: Option<&str>) -> String {
+    let mut text = String::from("\n\nYour run, as the runtime traced it");
+    if lines.is_empty() {
+        text += ": no line (nothing was registered, polled or woken)";
+    } else {
+        let rows = fold(lines);
+        let shown = last_rows(&rows);
+        let hidden: usize = rows[..shown[0]]
+            .iter()
+            .map(|r| r.lines.len() * r.times)
+            .sum();
+        if hidden > 0 {
+            let _ = write!(
+                text,
+                " (its last lines; {hidden} lines before them not shown)"
+            );
+        }
+        text += ":";
+        let mut previous = None;
+        for &i in &shown {
+            if previous.is_some_and(|p| p + 1 < i) {
+                text += "\n      …";
+            }
+            previous = Some(i);
+            text += &rows[i].render();
+        }
+    }
+    let _ = write!(
+        text,
+        "\nTo step through the whole run: {}",
+        trace_command(test)
+    );
+    text
+}
+
+/// The command that writes the player page of this run.
+fn trace_command(test: Option<&str>) -> String {
+    let package = env!("CARGO_PKG_NAME");
+    let number = package.rsplit('-').next().unwrap_or("1");
+    let mut command = format!("cargo run -p course -- trace {number}");
+    if let Some(test) = test {
+        command += " ";
+        command += test;
+    }
+    if !package.starts_with("exercise-") {
+        command += " --package ";
+        command += package;
+    }
+    command
+}
+
+/// Lines of a trace, or a block of them repeated `times` times in a row.
+#[derive(Debug, PartialEq)]
+struct Row<'a> {
+    lines: &'a [String],
+    times: usize,
+}
+
+impl Row<'_> {
+    fn render(&self) -> String {
+        match (self.lines, self.times) {
+            ([line], 1) => format!("\n      {line}"),
+            ([line], times) => format!("\n      {line}  ×{times}"),
+            (lines, times) => {
+                let mut text = format!("\n  {times} times {{");
+                for line in lines {
+                    text += "\n      ";
+                    text += line;
+                }
+                text + "\n  }"
+            }
+        }
+    }
+
+    fn height(&self) -> usize {
+        if self.lines.len() == 1 {
+            1
+        } else {
+            self.lines.len() + 2
+        }
+    }
+}
+
+/// `lines` with each run of a block repeated in a row folded into one row:
+/// at each place, the block (of up to [`LONGEST_CYCLE`] lines) whose repeats
+/// cover most lines, the shortest one if several do.
+fn fold(lines: &[String]) -> Vec<Row<'_>> {
+    let mut rows = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let (mut len, mut times) = (1, 1);
+        for k in 1..=LONGEST_CYCLE.min((lines.len() - i) / 2) {
+            let block = &lines[i..i + k];
+            let mut n = 1;
+            while i + (n + 1) * k <= lines.len() && lines[i + n * k..i + (n + 1) * k] == *block {
+                n += 1;
+            }
+            if n >= 2 && n * k > len * times {
+                (len, times) = (k, n);
+            }
+        }
+        rows.push(Row {
+            lines: &lines[i..i + len],
+            times,
+        });
+        i += len * times;
+    }
+    rows
+}
+
+/// Which rows a message shows: the last ones, up to [`TAIL_LINES`] lines,
+/// and the longest fold before them if it repeats 10 times or more (a busy
+/// loop that ended a while before the run did).
+fn last_rows(rows: &[Row]) -> Vec<usize> {
+    let mut shown = Vec::new();
+    let mut height = 0;
+    for (i, row) in rows.iter().enumerate().rev() {
+        if height + row.height() > TAIL_LINES && !shown.is_empty() {
+            break;
+        }
+        height += row.height();
+        shown.push(i);
+    }
+    shown.reverse();
+    let loop_before = rows[..shown[0]]
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.times >= 10)
+        .max_by_key(|(_, r)| r.times * r.lines.len());
+    if let Some((i, _)) = loop_before {
+        shown.insert(0, i);
+    }
+    shown
+}
+
+/// The test this thread runs for: libtest names each test's thread after
+/// the test (not when it runs tests on the main thread, one at a time).
+fn test_name() -> Option<String> {
+    if let Some(test) = RUN.with(|run| run.borrow().as_ref().map(|r| r.test.clone())) {
+        return test;
+    }
+    let thread = std::thread::current();
+    let name = thread.name()?;
+    (name != "main" && name != "within").then(|| name.to_string())
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "the test panicked (with a value that is not a message)".to_string()
+    }
+}
+
+/// Sets [`QUIET`] on this thread until dropped.
+struct Quiet(bool);
+
+impl Quiet {
+    fn on() -> Quiet {
+        Quiet(QUIET.with(|q| q.replace(true)))
+    }
+}
+
+impl Drop for Quiet {
+    fn drop(&mut self) {
+        QUIET.with(|q| q.set(self.0));
+    }
+}
+
+/// Installs, once, a panic hook that leaves the panics of quiet threads to
+/// [`within`] (noting where they happened) and prints all others as before.
+fn quiet_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                return previous(info);
+            }
+            RUN.with(|run| {
+                if let (Some(run), Some(location)) = (&*run.borrow(), info.location()) {
+                    let mut seen = run.seen.lock().unwrap_or_else(|e| e.into_inner());
+                    seen.location.get_or_insert_with(|| location.to_string());
+                }
+            });
+        }));
+    });
+}
+
+/// Under `course trace` ([`TRACE_DIR_VAR`] set): writes `trace`, long
+/// repeats cut (see [`for_the_player`]), as JSON (`Trace::to_json`) to a
+/// file named after the test.
+fn save(trace: &Trace) {
+    let Some(dir) = std::env::var_os(TRACE_DIR_VAR) else {
+        return;
+    };
+    static SAVED: AtomicUsize = AtomicUsize::new(0);
+    let test = test_name().unwrap_or_else(|| "a test".to_string());
+    let file = std::path::Path::new(&dir).join(format!(
+        "{}.{}.{}.json",
+        test.replace("::", "."),
+        std::process::id(),
+        SAVED.fetch_add(1, Ordering::Relaxed)
+    ));
+    if let Err(e) = std::fs::write(&file, for_the_player(trace).to_json()) {
+        eprintln!("could not save the trace to {}: {e}", file.display());
+    }
+}
+
+/// `trace` with each block of lines repeated more than 3 times in a row kept
+/// twice at the start and once at the end, and a note in place of the rest:
+/// a busy loop's hundred thousand steps help nobody in the player.
+pub fn for_the_player(trace: &Trace) -> Trace {
+    let events = trace.events();
+    // The index of the event of each line.
+    let at: Vec<usize> = (0..events.len())
+        .filter(|&i| events[i].line().is_some())
+        .collect();
+    let lines = trace.lines();
+    let mut kept = Vec::with_capacity(events.len());
+    let (mut line, mut event) = (0, 0);
+    for row in fold(&lines) {
+        let (len, times) = (row.lines.len(), row.times);
+        if times > 3 {
+            // Up to the third repeat, and from the last repeat on.
+            let cut_from = at[line + 2 * len];
+            let cut_to = at[line + (times - 1) * len];
+            kept.extend_from_slice(&events[event..cut_from]);
+            kept.push(Event::Note(format!(
+                "(the {} above, {} more times: left out here)",
+                if len == 1 {
+                    "line".to_string()
+                } else {
+                    format!("{len} lines")
+                },
+                times - 3
+            )));
+            event = cut_to;
+        }
+        line += len * times;
+    }
+    kept.extend_from_slice(&events[event..]);
+    Trace::from(kept)
 }

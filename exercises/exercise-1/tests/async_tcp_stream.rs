@@ -27,10 +27,9 @@ use std::time::Duration;
 
 use code::mio::Token;
 use code::reactor::Direction;
-use code::testing::within;
 use exercise_1::AsyncTcpStream;
 
-use behaviour::{WAIT, assert_parked};
+use behaviour::{WAIT, assert_parked, capture, record, within};
 
 /// Enough for every test here, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(5);
@@ -108,7 +107,7 @@ fn pattern(len: usize) -> Vec<u8> {
 #[test]
 fn from_std_registers_for_reading_and_writing() {
     let ((before, open, after), lines) = within(LIMIT, "from_std did not return", || {
-        code::trace::capture(|| {
+        capture(|| {
             let reactor = code::reactor();
             let before = reactor.registered();
             let (client, _server) = connected_pair();
@@ -210,7 +209,7 @@ fn writer_is_woken_when_the_socket_has_room_again() {
         "the writer was never woken after WouldBlock: is the stream registered with \
          Interest::WRITABLE, and does poll_write store the waker with Direction::Write?",
         || {
-            code::trace::capture(|| {
+            capture(|| {
                 code::block_on(async {
                     let (client, server) = connected_pair();
                     let (client, server) = (wrap(client), wrap(server));
@@ -525,7 +524,8 @@ fn poll_read_leaves_its_waker_in_the_read_slot() {
             let (waker, wakes) = counting_waker();
             let mut buf = [0; 64];
             // Nothing was sent: the try gets WouldBlock on every system.
-            match stream.poll_read(&mut Context::from_waker(&waker), &mut buf) {
+            let mut cx = Context::from_waker(&waker);
+            match record(|| stream.poll_read(&mut cx, &mut buf)).0 {
                 Poll::Pending => {}
                 Poll::Ready(Ok(n)) => {
                     panic!("poll_read returned Ready(Ok({n})) on a socket no data was sent to")
@@ -560,7 +560,7 @@ fn poll_write_leaves_its_waker_in_the_write_slot() {
             let chunk = vec![0; 64 * 1024];
             let mut written = 0;
             loop {
-                match stream.poll_write(&mut cx, &chunk) {
+                match record(|| stream.poll_write(&mut cx, &chunk)).0 {
                     Poll::Pending => break,
                     Poll::Ready(Ok(n)) => written += n,
                     Poll::Ready(Err(e)) => panic!("{}", explain("poll_write", e)),
@@ -592,7 +592,7 @@ fn a_reader_sleeps_until_its_data_comes() {
          Direction::Read, cx.waker()); in the slot for Direction::Write it is woken on Linux \
          by luck, never on macOS, and on Windows over and over for nothing",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let (client, server) = connected_pair();
                     let server = wrap(server);
@@ -640,7 +640,7 @@ fn a_writer_sleeps_until_the_socket_has_room() {
          after the socket was full): poll_write must store cx.waker() with \
          reactor().set_waker(token, Direction::Write, cx.waker())",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let (client, server) = connected_pair();
                     let client = wrap(client);

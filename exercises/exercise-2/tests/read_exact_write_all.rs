@@ -19,7 +19,6 @@ use std::net::Shutdown;
 use std::time::Duration;
 
 use code::net::{AsyncTcpListener, AsyncTcpStream};
-use code::testing::within;
 use exercise_2::{read_exact, write_all};
 
 #[path = "../../mocks.rs"]
@@ -32,7 +31,7 @@ use mocks::{
 /// Checks of how a task waits, shared by the exercises' tests.
 #[path = "../../behaviour.rs"]
 mod behaviour;
-use behaviour::{WAIT, assert_parked};
+use behaviour::{WAIT, assert_parked, capture, record, within};
 
 /// The chapter the messages send a learner back to.
 const CHAPTER: &str = "Partial reads and writes";
@@ -183,7 +182,7 @@ fn write_all_finishes_the_job_when_a_slow_peer_makes_writes_partial() {
         "write_all did not finish sending 8 MiB to a peer that reads slowly: after a partial \
          write or Pending, continue with the rest of the buffer",
         || {
-            code::trace::capture(|| {
+            capture(|| {
                 code::block_on(async {
                     let (mut client, server) = connected_pair().await;
                     let writer = code::spawn(async move {
@@ -399,7 +398,7 @@ fn read_exact_sleeps_while_the_reader_is_not_ready() {
         "read_exact did not finish with a reader that became ready after 200 ms: when \
          poll_read returns Pending, return Pending too; the reader wakes the task",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let gate = Gate::new(CHAPTER);
                     let mut reader = GatedReader::new(b"ten bytes!", &gate);
@@ -435,7 +434,7 @@ fn write_all_sleeps_while_the_writer_is_not_ready() {
         "write_all did not finish with a writer that became ready after 200 ms: when \
          poll_write returns Pending, return Pending too; the writer wakes the task",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let gate = Gate::new(CHAPTER);
                     let mut writer = GatedWriter::new(&gate);

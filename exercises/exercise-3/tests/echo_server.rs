@@ -24,10 +24,9 @@ use std::time::Duration;
 use code::JoinHandle;
 use code::io::{read_exact, write_all};
 use code::net::{AsyncTcpListener, AsyncTcpStream};
-use code::testing::within;
 use exercise_3::{echo, serve};
 
-use behaviour::{WAIT, assert_parked, between, mark, polls_of_tasks};
+use behaviour::{WAIT, assert_parked, between, mark, polls_of_tasks, record, within};
 
 /// The whole test, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -392,7 +391,7 @@ fn an_idle_client_costs_the_server_nothing() {
         LIMIT,
         "the test with a client that paused for 200 ms did not finish",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let (addr, server) = start_server();
                     let mut client = connect(addr).await;

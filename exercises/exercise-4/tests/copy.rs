@@ -17,7 +17,6 @@ use std::net::Shutdown;
 use std::time::Duration;
 
 use code::net::{AsyncTcpListener, AsyncTcpStream};
-use code::testing::within;
 use exercise_4::copy;
 
 #[path = "../../mocks.rs"]
@@ -30,7 +29,7 @@ use mocks::{
 /// Checks of how a task waits, shared by the exercises' tests.
 #[path = "../../behaviour.rs"]
 mod behaviour;
-use behaviour::{WAIT, assert_parked};
+use behaviour::{WAIT, assert_parked, record, within};
 
 /// The chapter the messages send a learner back to.
 const CHAPTER: &str = "copy and throughput";
@@ -366,7 +365,7 @@ fn copy_sleeps_while_the_reader_is_not_ready() {
         "copy did not finish with a reader that became ready after 200 ms: when poll_read \
          returns Pending, return Pending too; the reader wakes the task",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let gate = Gate::new(CHAPTER);
                     let mut reader = GatedReader::new(b"late data", &gate);
@@ -403,7 +402,7 @@ fn copy_sleeps_while_the_writer_is_not_ready() {
         "copy did not finish with a writer that became ready after 200 ms: when poll_write \
          returns Pending, return Pending too; the writer wakes the task",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let open = Gate::new(CHAPTER);
                     open.open();

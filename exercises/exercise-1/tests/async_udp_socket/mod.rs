@@ -43,12 +43,11 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use code::reactor::Direction;
-use code::testing::within;
 use exercise_1::AsyncUdpSocket;
 
 // The time limit, the explanation of a failed call and the checks of how a
 // task waits are part 1's.
-use super::behaviour::{WAIT, assert_parked};
+use super::behaviour::{WAIT, assert_parked, record, within};
 use super::{LIMIT, assert_parked_in, counting_waker, explain};
 
 /// A socket on a port of the OS's choosing, failing the test with a
@@ -388,7 +387,8 @@ fn poll_recv_from_leaves_its_waker_in_the_read_slot() {
             let (waker, wakes) = counting_waker();
             let mut buf = [0; 64];
             // Nothing was sent: the try gets WouldBlock on every system.
-            match socket.poll_recv_from(&mut Context::from_waker(&waker), &mut buf) {
+            let mut cx = Context::from_waker(&waker);
+            match record(|| socket.poll_recv_from(&mut cx, &mut buf)).0 {
                 Poll::Pending => {}
                 Poll::Ready(Ok((n, from))) => panic!(
                     "poll_recv_from returned a datagram of {n} bytes from {from} on a socket \
@@ -417,7 +417,7 @@ fn a_receiver_sleeps_until_its_datagram_comes() {
          Direction::Write it is woken on Linux by luck, never on macOS, and on Windows \
          over and over for nothing",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let socket = bind();
                     let to = address(&socket);

@@ -12,11 +12,10 @@ use std::io;
 use std::time::Duration;
 
 use code::net::{AsyncTcpListener, AsyncTcpStream};
-use code::testing::within;
 use exercise_2::BufReader;
 
 use super::LIMIT;
-use super::behaviour::{WAIT, assert_parked};
+use super::behaviour::{WAIT, assert_parked, record, within};
 use super::mocks::{Failing, Gate, GatedReader, TrickleReader, watched};
 
 /// A reader of `data` that gives at most `chunk` bytes per read.
@@ -440,7 +439,7 @@ fn read_line_sleeps_while_the_reader_is_not_ready() {
         "read_line did not finish with a reader that became ready after 200 ms: when the \
          inner poll_read returns Pending, return Pending too; the reader wakes the task",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let gate = Gate::new("Partial reads and writes");
                     let mut reader = BufReader::new(GatedReader::new(b"a late line\n", &gate));

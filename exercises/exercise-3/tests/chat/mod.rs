@@ -17,10 +17,9 @@ use std::time::Duration;
 use code::JoinHandle;
 use code::io::write_all;
 use code::net::{AsyncTcpListener, AsyncTcpStream};
-use code::testing::within;
 use exercise_3::{Full, OUTBOX_LINES, Outbox, WELCOME, chat};
 
-use super::behaviour::{WAIT, assert_parked, between, mark, polls_of_tasks};
+use super::behaviour::{WAIT, assert_parked, between, mark, polls_of_tasks, record, within};
 
 /// The whole test, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -207,7 +206,7 @@ fn a_writer_waiting_in_pop_sleeps_until_a_line_is_pushed() {
         "a task waiting in pop was never woken by a push 200 ms later: poll_pop must store \
          cx.waker() before it returns Pending, and push must wake it",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let outbox = Rc::new(Outbox::new());
                     let writer = {
@@ -647,7 +646,7 @@ fn an_idle_chat_costs_nothing() {
         LIMIT,
         "the chat test with a pause of 200 ms did not finish",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let (addr, server) = start_chat();
                     let mut ada = Client::join(addr, "ada").await;

@@ -22,11 +22,10 @@ use code::io::{read_exact, write_all};
 use code::mio::Token;
 use code::net::AsyncTcpStream;
 use code::reactor::Direction;
-use code::testing::within;
 use exercise_4::copy_bidirectional;
 
 use super::CHAPTER;
-use super::behaviour::{WAIT, assert_parked, between, mark};
+use super::behaviour::{WAIT, assert_parked, between, mark, record, within};
 
 /// The whole test, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -434,7 +433,7 @@ fn an_idle_proxy_costs_nothing() {
         LIMIT,
         "the proxy test with a pause of 200 ms did not finish",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let Proxied {
                         client,
@@ -497,7 +496,7 @@ fn a_proxy_facing_a_full_writer_sleeps() {
         LIMIT,
         "the proxy test with a server that starts reading late did not finish",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let Proxied {
                         client,
