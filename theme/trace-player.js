@@ -231,13 +231,51 @@
       }
     }
 
-    /** Moves, and keeps the focus on a button that can still be pressed. */
+    /**
+     * Moves, and keeps the focus in the player. A button that has the
+     * focus can become disabled (Last, First, or Back at step 2), and a
+     * disabled button loses it: to the page, where mdBook's ← and → turn to
+     * another chapter. Some browsers move the focus away as soon as the
+     * button is disabled, so the focused element is noted before, and the
+     * focus goes to the button that steps the other way (or the slider).
+     */
     function go(index) {
+      const focused = container.contains(document.activeElement) ? document.activeElement : null;
       show(index, true);
-      const focused = document.activeElement;
-      if (focused instanceof HTMLButtonElement && focused.disabled && container.contains(focused)) {
-        (focused === first || focused === back ? next : back).focus();
+      if (focused instanceof HTMLButtonElement && focused.disabled) {
+        const other = focused === first || focused === back ? next : back;
+        (other.disabled ? slider : other).focus();
       }
+    }
+
+    /**
+     * Panels that keep their height: each part of the player that changes
+     * from step to step (the line, its meaning, the four panels) gets the
+     * height of its tallest step as its least height, so stepping never
+     * moves what is below it. Measured again when the player's width
+     * changes (text wraps differently).
+     */
+    const steady = [lineBox, meaning, tasks.node, executor.node, reactor.node, kernel.node];
+    let measuredWidth = -1;
+    function keepHeights() {
+      const width = container.clientWidth;
+      if (width === 0 || width === measuredWidth) return;
+      measuredWidth = width;
+      for (const node of steady) node.style.minHeight = '';
+      const tallest = steady.map(() => 0);
+      const now = at;
+      for (let i = 0; i < steps.length; i++) {
+        show(i, false);
+        steady.forEach((node, k) => {
+          tallest[k] = Math.max(tallest[k], node.getBoundingClientRect().height);
+        });
+      }
+      steady.forEach((node, k) => {
+        // border-box, so the measured height is the least height.
+        node.style.boxSizing = 'border-box';
+        node.style.minHeight = `${Math.ceil(tallest[k])}px`;
+      });
+      show(now, false);
     }
 
     first.addEventListener('click', () => go(0));
@@ -263,6 +301,8 @@
     });
 
     show(0, false);
+    keepHeights();
+    new ResizeObserver(() => keepHeights()).observe(container);
   }
 
   function start() {

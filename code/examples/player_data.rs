@@ -120,7 +120,7 @@ fn drive_through() -> String {
     let (result, trace) = record(drive_through_async::drive_through);
     result.expect("the drive-through failed");
     Player::new("The async drive-through")
-        .without_step_numbers()
+        .without_pattern_steps()
         .connected(0, 1)
         .explain(
             "car: one burger",
@@ -275,9 +275,9 @@ fn shared_waker_slot() -> String {
 pub struct Player {
     title: String,
     one_slot: bool,
-    /// Meanings name the readiness pattern's steps by number (not before
-    /// the chapter that numbers them).
-    step_numbers: bool,
+    /// Meanings say which of the readiness pattern's steps a line is (not
+    /// before the chapter that numbers them), in words.
+    pattern_steps: bool,
     connections: Vec<(usize, usize)>,
     explanations: Vec<Explanation>,
     skips: Vec<Skip>,
@@ -350,7 +350,7 @@ impl Player {
         Player {
             title: title.to_string(),
             one_slot: false,
-            step_numbers: true,
+            pattern_steps: true,
             connections: Vec::new(),
             explanations: Vec::new(),
             skips: Vec::new(),
@@ -364,10 +364,10 @@ impl Player {
         self
     }
 
-    /// Meanings do not number the readiness pattern's steps: the player
+    /// Meanings do not name the readiness pattern's steps: the player
     /// comes before the chapter that numbers them.
-    pub fn without_step_numbers(mut self) -> Player {
-        self.step_numbers = false;
+    pub fn without_pattern_steps(mut self) -> Player {
+        self.pattern_steps = false;
         self
     }
 
@@ -563,12 +563,15 @@ impl Player {
     /// are the state around it.
     fn meaning(&self, event: &Event, before: &State, after: &State) -> String {
         let one = self.one_slot;
-        // " (step N)", or nothing where the steps are not numbered yet.
+        // The readiness pattern's step, in words: " (the readiness pattern's
+        // try)", or nothing before the chapter that numbers the steps. Not
+        // by its number, which would read like the player's own "Step 10 of 25".
         let step = |n: u8| {
-            if self.step_numbers {
-                format!(" (step {n})")
-            } else {
-                String::new()
+            match (self.pattern_steps, n) {
+                (false, _) => "",
+                (true, 1) => " (the readiness pattern's try)",
+                (true, 2) => " (the pattern's finish)",
+                (true, _) => " (as the readiness pattern says)",
             }
         };
         let slot_name = |readable: bool| if readable { "read" } else { "write" };
@@ -630,11 +633,7 @@ impl Player {
             } => {
                 let who = task.map_or("the task".to_string(), name);
                 let t = token.0;
-                let step_3 = if self.step_numbers {
-                    " (step 3 of the readiness pattern)"
-                } else {
-                    ""
-                };
+                let step_3 = step(3);
                 match before.tokens.get(&t).and_then(|s| s.read) {
                     Some(old) if one && Some(old) != *task => format!(
                         "`WouldBlock`, so {who} leaves its waker in token {t}'s one slot, which \
