@@ -23,7 +23,7 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
@@ -430,13 +430,14 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    // Shared by the task and its handle: the output, once there, and the
-    // waker of whoever awaits the handle.
     let state = Rc::new(RefCell::new(JoinState {
         output: Output::Running,
         waiter: None,
     }));
-    let task_state = Rc::clone(&state);
+    let task = Spawned {
+        future: Some(Box::pin(future)),
+        state: Rc::clone(&state),
+    };
     // This thread's executor (one per thread, like the reactor).
     let id = EXECUTOR.with(|executor| {
         assert!(
@@ -445,51 +446,69 @@ where
              code::block_on, from its future or one of its tasks (outside, the task \
              would never run)"
         );
-        // This wrapper keeps room for `future` twice, where it captured it
-        // and where it awaits it: a task costs about twice its future's size.
-        executor.spawn(Box::pin(async move {
-            // A panic ends this task only: it is caught here and kept for
-            // whoever awaits the handle. In an `Option`, so that the future
-            // is dropped as soon as it is done, under the same catch.
-            let mut future = pin!(Some(future));
-            let output = poll_fn(|cx| poll_catching(future.as_mut(), cx)).await;
-            let waiter = {
-                let mut state = task_state.borrow_mut();
-                state.output = output;
-                state.waiter.take()
-            };
-            // Woken after the borrow: waking runs the waker's code, which may
-            // look at this task's handle.
-            if let Some(waiter) = waiter {
-                waiter.wake();
-            }
-        }))
+        executor.spawn(Box::pin(task))
     });
     JoinHandle { id, state }
+}
+
+/// What the executor polls for a spawned future: the future, and where its
+/// output goes.
+///
+/// The future has a box of its own, so this wrapper is `Unpin` and reaches
+/// it without `unsafe`, and it is stored once. (An `async move` block that
+/// awaited it would keep room for it twice, where it was captured and where
+/// it is awaited: a task would cost twice its future's size.)
+struct Spawned<F: Future> {
+    /// `None` once the future is done: it is dropped at once, under the
+    /// same catch as its polls (see [`poll_catching`]).
+    future: Option<Pin<Box<F>>>,
+    /// Shared with the [`JoinHandle`]: the output, once there, and the
+    /// waker of whoever awaits the handle.
+    state: Rc<RefCell<JoinState<F::Output>>>,
+}
+
+impl<F: Future> Future for Spawned<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let task = self.get_mut();
+        // A panic ends this task only: it is caught and kept for whoever
+        // awaits the handle.
+        let output = std::task::ready!(poll_catching(&mut task.future, cx));
+        let waiter = {
+            let mut state = task.state.borrow_mut();
+            state.output = output;
+            state.waiter.take()
+        };
+        // Woken after the borrow: waking runs the waker's code, which may
+        // look at this task's handle.
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+        Poll::Ready(())
+    }
 }
 // ANCHOR_END: spawn
 
 /// Polls a task's future, and drops it once it is done (`slot` is `None`
 /// from then on). A panic in the poll, or in the future's `Drop`, becomes
-/// the task's output: the finished future is dropped here, not by the task
-/// wrapper after it, so that a `Drop` that panics ends this task only (as in
-/// tokio), and does not come out of `block_on` and end the other tasks. If
-/// both panic, the poll's panic is the one kept.
+/// the task's output: the finished future is dropped here, not by the
+/// executor after it, so that a `Drop` that panics ends this task only (as
+/// in tokio), and does not come out of `block_on` and end the other tasks.
+/// If both panic, the poll's panic is the one kept.
 fn poll_catching<F: Future>(
-    mut slot: Pin<&mut Option<F>>,
+    slot: &mut Option<Pin<Box<F>>>,
     cx: &mut Context<'_>,
 ) -> Poll<Output<F::Output>> {
     let future = slot
         .as_mut()
-        .as_pin_mut()
         .expect("a task's future is polled after it finished");
-    let output = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+    let output = match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
         Ok(Poll::Pending) => return Poll::Pending,
         Ok(Poll::Ready(output)) => Output::Ready(output),
         Err(panic) => Output::Panicked(panic),
     };
-    // `set` drops the future in place, as `Pin` requires.
-    match (catch_unwind(AssertUnwindSafe(|| slot.set(None))), output) {
+    match (catch_unwind(AssertUnwindSafe(|| *slot = None)), output) {
         (Err(panic), Output::Ready(_)) => Poll::Ready(Output::Panicked(panic)),
         (_, output) => Poll::Ready(output),
     }
