@@ -9,6 +9,7 @@ use crate::Config;
 use crate::chart;
 use crate::copy::{self, CodeCalls, CopyResult, Proxy};
 use crate::echo::{EchoResult, Server as EchoServer};
+use crate::http::{HttpResult, Server as HttpServer};
 use crate::report::{self, GIB, copy_case, cpu_ms_per_gib, echo_case, kib_per_connection};
 use crate::scale::{ScaleResult, Server as ScaleServer};
 use crate::util::{bytes, cores, cpu_model, median, paired_ratio, round_order, thousands};
@@ -24,6 +25,7 @@ pub fn book_dir() -> PathBuf {
 /// Writes the page, the chart and the per-round numbers behind them;
 /// returns the paths written. `command` is the command that made the run,
 /// `commit` the code it ran ([`crate::util::commit`]).
+#[allow(clippy::too_many_arguments)] // one argument per benchmark's results
 pub fn write(
     command: &str,
     commit: &str,
@@ -32,6 +34,7 @@ pub fn write(
     calls: &[CodeCalls],
     echo: &[EchoResult],
     scale: &[ScaleResult],
+    http: &[HttpResult],
 ) -> Result<Vec<PathBuf>, String> {
     let dir = book_dir();
     // Print `/work/book`, not `/work/code/bench/../../book`.
@@ -46,9 +49,9 @@ pub fn write(
     let csv = dir.join(ROUNDS_CSV);
     // The page first: if it cannot be made, nothing is written, and the old
     // page, chart and runs stay together.
-    let text = page_text(command, commit, config, copy, calls, echo, scale)?;
+    let text = page_text(command, commit, config, copy, calls, echo, scale, http)?;
     write(&svg, chart::svg(config, copy, echo, scale))?;
-    write(&csv, rounds_csv(copy, echo))?;
+    write(&csv, rounds_csv(copy, echo, http))?;
     write(&page, text)?;
     Ok(vec![page, svg, csv])
 }
@@ -56,11 +59,12 @@ pub fn write(
 /// The file, next to the page, that holds every measured run.
 const ROUNDS_CSV: &str = "copy-results-rounds.csv";
 
-/// Every measured run of the copy and echo cases, one per line, so that a
-/// reader can work out any median, ratio or interval of their tables again.
-/// `work` is what one run moved (bytes, or round trips of all clients);
-/// `position` is the case's place in its round (1: it ran first).
-fn rounds_csv(copy: &[CopyResult], echo: &[EchoResult]) -> String {
+/// Every measured run of the copy, echo and http cases, one per line, so
+/// that a reader can work out any median, ratio or interval of their tables
+/// again. `work` is what one run moved (bytes, round trips or requests of
+/// all clients); `position` is the case's place in its round (1: it ran
+/// first).
+fn rounds_csv(copy: &[CopyResult], echo: &[EchoResult], http: &[HttpResult]) -> String {
     // (benchmark, case, size, work, place in its group, group size, runs)
     let mut cases = Vec::new();
     for r in copy {
@@ -94,6 +98,22 @@ fn rounds_csv(copy: &[CopyResult], echo: &[EchoResult]) -> String {
             &r.cpu,
         ));
     }
+    for r in http {
+        let index = HttpServer::ALL.iter().position(|&s| s == r.server);
+        let size = format!("{} clients", r.clients);
+        let work = (r.clients * r.requests) as u64;
+        let group = HttpServer::ALL.len();
+        cases.push((
+            "http",
+            r.server.short(),
+            size,
+            work,
+            index,
+            group,
+            &r.seconds,
+            &r.cpu,
+        ));
+    }
     let mut out = String::from("benchmark,case,size,work,round,position,seconds,cpu_seconds\n");
     for (benchmark, name, size, work, index, group, seconds, cpu) in cases {
         let index = index.expect("every case is one of its group's");
@@ -114,6 +134,7 @@ fn rounds_csv(copy: &[CopyResult], echo: &[EchoResult]) -> String {
     out
 }
 
+#[allow(clippy::too_many_arguments)] // one argument per benchmark's results
 fn page_text(
     command: &str,
     commit: &str,
@@ -122,6 +143,7 @@ fn page_text(
     calls: &[CodeCalls],
     echo: &[EchoResult],
     scale: &[ScaleResult],
+    http: &[HttpResult],
 ) -> Result<String, String> {
     let rate = |proxy, buffer| median(&copy_case(copy, proxy, buffer).rates());
     let [small, large] = copy::BUFFERS;
@@ -164,9 +186,11 @@ fn page_text(
         ("SCALE_TITLE", report::scale_title(config)),
         ("SCALE_TABLE", report::scale_table(scale)),
         ("CONNECTIONS", thousands(config.scale_connections as u64)),
+        ("HTTP_TITLE", report::http_title(config)),
+        ("HTTP_TABLE", report::http_table(http)),
         (
             "TARGETS",
-            report::targets(Some(copy), Some(echo), Some(scale)),
+            report::targets(Some(copy), Some(echo), Some(scale), Some(http)),
         ),
         (
             "GAIN",
@@ -360,9 +384,24 @@ pub(crate) mod tests {
         (config, copy, echo, scale)
     }
 
+    /// http results shaped like a real run's, with made-up numbers.
+    pub(crate) fn fake_http() -> Vec<HttpResult> {
+        HttpServer::ALL
+            .iter()
+            .map(|&server| HttpResult {
+                server,
+                clients: 20,
+                requests: 2_000,
+                seconds: vec![1.0, 1.1, 0.9],
+                cpu: vec![0.4, 0.4, 0.4],
+            })
+            .collect()
+    }
+
     #[test]
     fn the_page_has_every_number_and_no_placeholder() {
         let (config, copy, echo, scale) = fake_run();
+        let http = fake_http();
         let calls = copy::BUFFERS.map(|buffer| CodeCalls {
             buffer,
             reads: 32_790,
@@ -373,7 +412,10 @@ pub(crate) mod tests {
             budget_yields: 256,
         });
         let command = "cargo run --release -p bench -- --book --reps 9";
-        let page = page_text(command, "abc1234", &config, &copy, &calls, &echo, &scale).unwrap();
+        let page = page_text(
+            command, "abc1234", &config, &copy, &calls, &echo, &scale, &http,
+        )
+        .unwrap();
         assert!(page.contains("abc1234, on a Linux machine"), "{page}");
         assert!(page.contains(command), "{page}");
         assert!(
@@ -393,6 +435,15 @@ pub(crate) mod tests {
             "{page}"
         );
         assert!(page.contains("9.0 KiB (`code`)"), "{page}");
+        // 0.4 CPU seconds for 40,000 requests: 10 µs each.
+        assert!(
+            page.contains("| tokio current_thread | 40,000 (36,364-44,444) | 1.00× | 10.00 (10.00-10.00) |"),
+            "{page}"
+        );
+        assert!(
+            page.contains("- http: server CPU per request, tokio/code 1.00× (target ≥ 0.9×)"),
+            "{page}"
+        );
         assert!(page.contains("- copy, 64 KiB: code/tokio 1.00×"), "{page}");
         assert!(
             page.contains("![Three bar charts. Copy of 256 MiB"),
@@ -441,14 +492,16 @@ pub(crate) mod tests {
     #[test]
     fn the_csv_has_every_measured_run() {
         let (_, copy, echo, _) = fake_run();
-        let csv = rounds_csv(&copy, &echo);
+        let http = fake_http();
+        let csv = rounds_csv(&copy, &echo, &http);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(
             lines[0],
             "benchmark,case,size,work,round,position,seconds,cpu_seconds"
         );
         let runs: usize = copy.iter().map(|r| r.seconds.len()).sum::<usize>()
-            + echo.iter().map(|r| r.seconds.len()).sum::<usize>();
+            + echo.iter().map(|r| r.seconds.len()).sum::<usize>()
+            + http.iter().map(|r| r.seconds.len()).sum::<usize>();
         assert_eq!(lines.len(), 1 + runs);
         // Round 2 runs the second order (code, tokio, std); round 3 the
         // third (std, code, tokio) for copy, (tokio, code, std) for echo.
@@ -456,10 +509,13 @@ pub(crate) mod tests {
         assert!(csv.contains(copy_line), "{csv}");
         let echo_line = "\necho,std,1000 clients,100000,3,3,1.900000000,0.600000000\n";
         assert!(csv.contains(echo_line), "{csv}");
+        // Two cases: round 2 runs (tokio, code).
+        let http_line = "\nhttp,code,20 clients,40000,2,2,1.100000000,0.400000000\n";
+        assert!(csv.contains(http_line), "{csv}");
     }
 
-    /// The copy and echo results that a CSV of runs holds.
-    fn results_from_csv(csv: &str) -> (Vec<CopyResult>, Vec<EchoResult>) {
+    /// The copy, echo and http results that a CSV of runs holds.
+    fn results_from_csv(csv: &str) -> (Vec<CopyResult>, Vec<EchoResult>, Vec<HttpResult>) {
         // The runs of each case, by (benchmark, case, size), in CSV order.
         type Runs<'a> = ((&'a str, &'a str, &'a str), &'a str, Vec<f64>, Vec<f64>);
         let mut cases: Vec<Runs> = Vec::new();
@@ -480,9 +536,17 @@ pub(crate) mod tests {
             cases[at].3.push(cpu.parse().unwrap());
         }
         let number = |text: &str| text.split(' ').next().unwrap().parse::<usize>().unwrap();
-        let (mut copy, mut echo) = (Vec::new(), Vec::new());
+        let (mut copy, mut echo, mut http) = (Vec::new(), Vec::new(), Vec::new());
         for ((benchmark, case, size), work, seconds, cpu) in cases {
-            if benchmark == "copy" {
+            if benchmark == "http" {
+                http.push(HttpResult {
+                    server: *HttpServer::ALL.iter().find(|s| s.short() == case).unwrap(),
+                    clients: number(size),
+                    requests: number(work) / number(size),
+                    seconds,
+                    cpu,
+                });
+            } else if benchmark == "copy" {
                 copy.push(CopyResult {
                     proxy: *Proxy::ALL.iter().find(|p| p.short() == case).unwrap(),
                     buffer: number(size),
@@ -500,7 +564,7 @@ pub(crate) mod tests {
                 });
             }
         }
-        (copy, echo)
+        (copy, echo, http)
     }
 
     #[test]
@@ -512,13 +576,16 @@ pub(crate) mod tests {
             let path = book_dir().join(name);
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         };
-        let (copy, echo) = results_from_csv(&read(ROUNDS_CSV));
+        let (copy, echo, http) = results_from_csv(&read(ROUNDS_CSV));
         assert_eq!(copy.len(), 6, "every copy case in {ROUNDS_CSV}");
         assert_eq!(echo.len(), 6, "every echo case in {ROUNDS_CSV}");
         // Joined into one line: a sentence may be wrapped on the page.
         let page = read("copy-results.md").replace('\n', " ");
+        // A page from before the http benchmark has no http runs.
+        let http = (!http.is_empty()).then_some(&http[..]);
         let from_csv = [
-            report::targets(Some(&copy), Some(&echo), None),
+            report::targets(Some(&copy), Some(&echo), None, http),
+            http.map(report::http_table).unwrap_or_default(),
             report::copy_table(&copy),
             report::echo_table(&echo),
             noise_note(&copy),
@@ -535,9 +602,11 @@ pub(crate) mod tests {
         }
         // And the CSV of a run reads back as that run.
         let (_, copy, echo, _) = fake_run();
-        let (copy_back, echo_back) = results_from_csv(&rounds_csv(&copy, &echo));
+        let http = fake_http();
+        let (copy_back, echo_back, http_back) = results_from_csv(&rounds_csv(&copy, &echo, &http));
         assert_eq!(format!("{copy_back:?}"), format!("{copy:?}"));
         assert_eq!(format!("{echo_back:?}"), format!("{echo:?}"));
+        assert_eq!(format!("{http_back:?}"), format!("{http:?}"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! side by side with blocking `std` and tokio's current_thread runtime.
 //!
 //! ```text
-//! cargo run --release -p bench                    # all three, full size
+//! cargo run --release -p bench                    # all four, full size
 //! cargo run --release -p bench -- --quick         # smaller, for a first look
 //! cargo run --release -p bench -- --book          # also rewrite the book's results page
 //! cargo run --release -p bench -- --help          # every option
@@ -11,6 +11,7 @@
 //! 1. copy: a sender → a proxy that copies → a sink; only the proxy differs.
 //! 2. echo: C clients, each doing M request/response round trips.
 //! 3. scale: 10,000 connections held by one server in a child process.
+//! 4. http: the same hyper service on `code` and on tokio, server CPU per request.
 //!
 //! Everything runs over 127.0.0.1 and is bounded in count and time. Each
 //! case runs once to warm up, then several times; the tables show medians,
@@ -21,6 +22,7 @@ mod book;
 mod chart;
 mod copy;
 mod echo;
+mod http;
 mod report;
 mod scale;
 mod util;
@@ -31,11 +33,11 @@ use std::time::Duration;
 const USAGE: &str = "\
 usage: cargo run --release -p bench -- [OPTIONS]
 
-Runs the copy, echo and scale benchmarks and prints medians and ratios.
+Runs the copy, echo, scale and http benchmarks and prints medians and ratios.
 
 options:
   --quick          smaller sizes and 3 repetitions (a first look, not for the book)
-  --only NAME      run one benchmark: copy, echo or scale
+  --only NAME      run one benchmark: copy, echo, scale or http
   --reps N         measured repetitions per case, 1 to 50 (default 12; 3 with --quick);
                    a multiple of 6 runs every order of the compared cases equally often
   --book           also write the book's results page and chart from this run
@@ -60,6 +62,8 @@ pub struct Config {
     pub scale_round_trips: usize,
     /// Child processes (fresh servers) per scale case.
     pub scale_reps: usize,
+    /// The http case: (clients, requests per client on its connection).
+    pub http_case: (usize, usize),
     /// The whole run must finish within this, or it stops with an error.
     pub time_limit: Duration,
 }
@@ -74,6 +78,7 @@ impl Config {
             scale_active: 1_000,
             scale_round_trips: 100,
             scale_reps: 3,
+            http_case: (20, 1_000),
             time_limit: Duration::from_secs(20 * 60),
         }
     }
@@ -87,6 +92,7 @@ impl Config {
             scale_active: 200,
             scale_round_trips: 20,
             scale_reps: 1,
+            http_case: (10, 300),
             time_limit: Duration::from_secs(5 * 60),
         }
     }
@@ -97,6 +103,7 @@ enum Only {
     Copy,
     Echo,
     Scale,
+    Http,
 }
 
 #[derive(Debug)]
@@ -130,8 +137,11 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                     "copy" => Only::Copy,
                     "echo" => Only::Echo,
                     "scale" => Only::Scale,
+                    "http" => Only::Http,
                     other => {
-                        return Err(format!("`--only {other}`: expected copy, echo or scale"));
+                        return Err(format!(
+                            "`--only {other}`: expected copy, echo, scale or http"
+                        ));
                     }
                 })
             }
@@ -154,7 +164,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
     }
     if book && (only.is_some() || quick) {
         return Err(
-            "`--book` writes the book's page from a full run of all three benchmarks, \
+            "`--book` writes the book's page from a full run of all four benchmarks, \
              so it cannot go with `--only` or `--quick`"
                 .into(),
         );
@@ -252,24 +262,36 @@ fn run(options: &Options) -> Result<(), String> {
     } else {
         None
     };
+    let http = if wants(Only::Http) {
+        let results = http::run(config).map_err(|e| format!("http benchmark failed: {e}"))?;
+        println!(
+            "\n## {}\n\n{}",
+            report::http_title(config),
+            report::http_table(&results)
+        );
+        Some(results)
+    } else {
+        None
+    };
     println!(
         "\n## targets\n\n{}",
         report::targets(
             copy.as_ref().map(|(results, _)| &results[..]),
             echo.as_deref(),
-            scale.as_deref()
+            scale.as_deref(),
+            http.as_deref()
         )
     );
 
-    if let (true, Some((copy, calls)), Some(echo), Some(scale)) =
-        (options.book, &copy, &echo, &scale)
+    if let (true, Some((copy, calls)), Some(echo), Some(scale), Some(http)) =
+        (options.book, &copy, &echo, &scale, &http)
     {
         let command = format!(
             "cargo run --release -p bench -- --book --reps {}",
             config.reps
         );
         let commit = util::commit();
-        for path in book::write(&command, &commit, config, copy, calls, echo, scale)? {
+        for path in book::write(&command, &commit, config, copy, calls, echo, scale, http)? {
             println!("wrote {}", path.display());
         }
     }
@@ -293,7 +315,7 @@ mod tests {
         assert!(err(&["--reps", "0"]).contains("1 to 50"));
         assert!(err(&["--reps", "many"]).contains("1 to 50"));
         assert!(err(&["--reps"]).contains("needs a value"));
-        assert!(err(&["--only", "disk"]).contains("copy, echo or scale"));
+        assert!(err(&["--only", "disk"]).contains("copy, echo, scale or http"));
         assert!(err(&["--fast"]).contains("unknown argument `--fast`"));
         assert!(err(&["--only", "copy", "--book"]).contains("cannot go with"));
         assert!(err(&["--quick", "--book"]).contains("cannot go with"));

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use crate::Config;
 use crate::copy::{self, CodeCalls, CopyResult, Proxy};
 use crate::echo::{self, EchoResult, Server as EchoServer};
+use crate::http::{HttpResult, Server as HttpServer};
 use crate::scale::{ScaleResult, Server as ScaleServer};
 use crate::util::{
     bytes, cores, median, median_interval, paired_ratio, round_ratios, spread, thousands,
@@ -96,6 +97,41 @@ pub fn echo_table(results: &[EchoResult]) -> String {
     out
 }
 
+pub fn http_title(config: &Config) -> String {
+    let (clients, requests) = config.http_case;
+    format!(
+        "http: the same hyper service on each server, {} clients × {} requests each on one kept-alive connection",
+        thousands(clients as u64),
+        thousands(requests as u64)
+    )
+}
+
+pub fn http_table(results: &[HttpResult]) -> String {
+    let mut out = String::from(
+        "| server | requests/s, median (min-max) | vs tokio | server CPU µs per request, median (min-max) |\n\
+         |---|---|---|---|\n",
+    );
+    let tokio = http_case(results, HttpServer::Tokio);
+    for r in results {
+        let (lo, hi) = spread(&r.rates());
+        let cpu: Vec<f64> = r.cpu_per_request().iter().map(|s| s * 1e6).collect();
+        let (cpu_lo, cpu_hi) = spread(&cpu);
+        let _ = writeln!(
+            out,
+            "| {} | {} ({}-{}) | {:.2}× | {:.2} ({:.2}-{:.2}) |",
+            r.server.name(),
+            thousands(median(&r.rates()).round() as u64),
+            thousands(lo.round() as u64),
+            thousands(hi.round() as u64),
+            paired_ratio(&r.rates(), &tokio.rates()),
+            median(&cpu),
+            cpu_lo,
+            cpu_hi,
+        );
+    }
+    out
+}
+
 pub fn scale_title(config: &Config) -> String {
     format!(
         "scale: {} connections open to one echo server (a child process), {} of them active with {} round trips each; {} server(s) of each kind",
@@ -143,6 +179,12 @@ pub fn scale_table(results: &[ScaleResult]) -> String {
 /// whole interval is at or above 0.95.
 pub const COPY_AGAINST_TOKIO: f64 = 0.95;
 
+/// The http target: `code`'s server CPU per request not worse than tokio's
+/// by more than 10 %. Written as tokio's CPU over `code`'s, so that, like
+/// every other target, higher is better for `code` and a target is a lower
+/// bound: met when the whole interval of tokio/code is at or above 0.9.
+pub const HTTP_CPU_AGAINST_TOKIO: f64 = 0.9;
+
 /// Each performance target with the measured ratio and whether it was met,
 /// as a Markdown list.
 ///
@@ -156,6 +198,7 @@ pub fn targets(
     copy: Option<&[CopyResult]>,
     echo: Option<&[EchoResult]>,
     scale: Option<&[ScaleResult]>,
+    http: Option<&[HttpResult]>,
 ) -> String {
     let mut out = String::new();
     if let Some(results) = copy {
@@ -201,6 +244,24 @@ pub fn targets(
                 ),
             );
         }
+    }
+    if let Some(results) = http {
+        let case = |server| http_case(results, server);
+        let _ = writeln!(
+            out,
+            "- http: server CPU per request, {}. Requests per second: {}",
+            ratio_target(
+                "tokio/code",
+                &case(HttpServer::Tokio).cpu_per_request(),
+                &case(HttpServer::Code).cpu_per_request(),
+                HTTP_CPU_AGAINST_TOKIO
+            ),
+            ratio_text(
+                "code/tokio",
+                &case(HttpServer::Code).rates(),
+                &case(HttpServer::Tokio).rates()
+            ),
+        );
     }
     if let Some(results) = scale {
         let code = scale_case(results, ScaleServer::Code);
@@ -367,6 +428,14 @@ pub fn copy_case(results: &[CopyResult], proxy: Proxy, buffer: usize) -> &CopyRe
         .expect("every proxy runs with every buffer")
 }
 
+/// One http case.
+pub fn http_case(results: &[HttpResult], server: HttpServer) -> &HttpResult {
+    results
+        .iter()
+        .find(|r| r.server == server)
+        .expect("both servers run")
+}
+
 /// One echo case.
 pub fn echo_case(results: &[EchoResult], server: EchoServer, clients: usize) -> &EchoResult {
     results
@@ -418,7 +487,7 @@ mod tests {
             .find(|r| r.server == ScaleServer::Tokio)
             .unwrap();
         tokio.runs[0].rss_loaded += 10_000 * 1024; // tokio: 1 KiB more per connection
-        let line = targets(None, None, Some(&scale));
+        let line = targets(None, None, Some(&scale), None);
         assert!(line.trim_end().ends_with("target ≤ 1.0×): met"), "{line}");
     }
 
