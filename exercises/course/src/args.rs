@@ -1,4 +1,4 @@
-//! The command line, parsed by hand: four commands and three flags do not
+//! The command line, parsed by hand: six commands and a few flags do not
 //! need a dependency.
 
 use crate::course::Error;
@@ -10,6 +10,12 @@ commands:
   status                 every exercise: passed, failing or not started, and what to do next
   hint N                 the next hint for exercise N (one more each time)
   hint N --reset         start exercise N's hints over
+  watch [N]              run exercise N's tests again each time you save its files, and show
+                         the first failure (default: the first exercise with a todo!() left)
+  trace N [TEST]         run exercise N's tests (or those whose name contains TEST) with the
+                         runtime's trace on, and write a page that steps through your run
+      --out FILE         write the page to FILE (default: target/course/trace-exercise-N….html)
+      --package NAME     (instructors) trace another package's run, e.g. solution-N
   verify                 (instructors) run every exercise's tests and print a grade table
       --json             the grades as JSON
       --dir PATH         grade the course checkout at PATH (default: the current one)
@@ -37,6 +43,15 @@ pub enum Command {
     },
     Handout {
         dir: String,
+    },
+    Watch {
+        exercise: Option<u32>,
+    },
+    Trace {
+        exercise: u32,
+        test: Option<String>,
+        out: Option<String>,
+        package: Option<String>,
     },
 }
 
@@ -101,6 +116,41 @@ pub fn parse(args: &[String]) -> Result<Command, Error> {
                 return Err(unexpected("handout", word));
             }
             Command::Handout { dir }
+        }
+        Some("watch") => {
+            let exercise = words.next().map(exercise_number).transpose()?;
+            if let Some(word) = words.next() {
+                return Err(unexpected("watch", word));
+            }
+            Command::Watch { exercise }
+        }
+        Some("trace") => {
+            let mut exercise = None;
+            let mut test = None;
+            let mut out = None;
+            let mut package = None;
+            while let Some(word) = words.next() {
+                match word {
+                    "--out" => out = Some(value(&mut words, "--out")?.to_string()),
+                    "--package" => package = Some(value(&mut words, "--package")?.to_string()),
+                    _ if word.starts_with('-') => return Err(unexpected("trace", word)),
+                    _ if exercise.is_none() => exercise = Some(exercise_number(word)?),
+                    _ if test.is_none() => test = Some(word.to_string()),
+                    _ => return Err(unexpected("trace", word)),
+                }
+            }
+            let exercise = exercise.ok_or_else(|| {
+                Error::new(
+                    "`trace` needs an exercise number, e.g. `trace 1` or `trace 1 TEST`"
+                        .to_string(),
+                )
+            })?;
+            Command::Trace {
+                exercise,
+                test,
+                out,
+                package,
+            }
         }
         Some(other) => {
             return Err(Error::new(format!("unknown command `{other}`\n\n{USAGE}")));
@@ -181,6 +231,32 @@ mod tests {
             parse_words("handout out").unwrap(),
             Command::Handout { dir: "out".into() }
         );
+        assert_eq!(
+            parse_words("watch").unwrap(),
+            Command::Watch { exercise: None }
+        );
+        assert_eq!(
+            parse_words("watch exercise-2").unwrap(),
+            Command::Watch { exercise: Some(2) }
+        );
+        assert_eq!(
+            parse_words("trace 1").unwrap(),
+            Command::Trace {
+                exercise: 1,
+                test: None,
+                out: None,
+                package: None
+            }
+        );
+        assert_eq!(
+            parse_words("trace 1 a_reader_sleeps --out page.html --package solution-1").unwrap(),
+            Command::Trace {
+                exercise: 1,
+                test: Some("a_reader_sleeps".into()),
+                out: Some("page.html".into()),
+                package: Some("solution-1".into())
+            }
+        );
     }
 
     #[test]
@@ -195,6 +271,10 @@ mod tests {
         assert!(message("verify --yaml").contains("does not take `--yaml`"));
         assert!(message("handout").contains("needs a folder"));
         assert!(message("handout a b").contains("does not take `b`"));
+        assert!(message("watch 1 2").contains("does not take `2`"));
+        assert!(message("trace").contains("needs an exercise number"));
+        assert!(message("trace 1 a b").contains("does not take `b`"));
+        assert!(message("trace 1 --out").contains("--out needs a value"));
     }
 
     #[test]

@@ -108,7 +108,7 @@ impl Cargo {
     }
 }
 
-enum Finished {
+pub enum Finished {
     Exited {
         success: bool,
         stdout: String,
@@ -117,7 +117,7 @@ enum Finished {
     TimedOut,
 }
 
-fn run_with_limit(mut command: Command, limit: Duration) -> std::io::Result<Finished> {
+pub fn run_with_limit(mut command: Command, limit: Duration) -> std::io::Result<Finished> {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     // Its own process group, so a timeout stops the test binary that cargo
     // started too, not only cargo.

@@ -1,10 +1,13 @@
-//! The course tool. Learners run `status` and `hint N`; instructors run
-//! `verify` (grade a checkout) and `handout DIR` (a copy without solutions).
+//! The course tool. Learners run `status`, `hint N`, `watch [N]` and
+//! `trace N [TEST]`; instructors run `verify` (grade a checkout) and
+//! `handout DIR` (a copy without solutions).
 //!
 //! ```text
 //! cargo run -p course -- status
 //! cargo run -p course -- hint 1          # the next hint for exercise-1
 //! cargo run -p course -- hint 1 --reset  # start exercise-1's hints over
+//! cargo run -p course -- watch 1         # exercise-1's tests again on each save
+//! cargo run -p course -- trace 1 [TEST]  # a page that steps through your run
 //! cargo run -p course -- verify [--json] [--dir PATH] [--time-limit SECS]
 //! cargo run -p course -- handout DIR
 //! ```
@@ -18,6 +21,8 @@ mod course;
 mod handout;
 mod hints;
 mod report;
+mod trace;
+mod watch;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -107,6 +112,34 @@ fn run(args: &[String]) -> Result<ExitCode, Error> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Watch { exercise } => {
+            let course = Course::find(&cwd)?;
+            let cargo = cargo::Cargo::find()?;
+            let exercise = match exercise {
+                Some(n) => course.exercise(n)?,
+                None => watch::default_exercise(&course)?,
+            };
+            watch::run(&course, &cargo, exercise)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Trace {
+            exercise,
+            test,
+            out,
+            package,
+        } => {
+            let course = Course::find(&cwd)?;
+            let cargo = cargo::Cargo::find()?;
+            let exercise = course.exercise(exercise)?;
+            let request = trace::Request {
+                exercise: exercise.number,
+                test: test.as_deref(),
+                package: package.unwrap_or_else(|| exercise.name.clone()),
+                out: out.map(|out| cwd.join(out)),
+            };
+            print!("{}", trace::write(&course, &cargo, &request)?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Handout { dir } => {
             let course = Course::find(&cwd)?;
