@@ -40,6 +40,25 @@
 //!   (no `#`: mdBook would expand it, even in a comment) put a file or a
 //!   part of one in the program.
 //! - Nothing else in it may contain `{{#` or `-->`.
+//!
+//! ## Code another crate's tests run: `<!-- tested by: cargo test -p NAME -->`
+//!
+//! skeptic links the blocks against `code` alone, so code that needs other
+//! libraries (hyper, tokio-util) cannot be a book test. Such code lives in
+//! a workspace crate whose own tests compile and run it, and a page shows
+//! it with includes, after a one-line comment that names that crate:
+//!
+//! ````text
+//! <!-- tested by: cargo test -p real-libs -->
+//! ```rust
+//! {{#include ../../code/real-libs/src/hyper_io.rs:adapter}}
+//! ```
+//! ````
+//!
+//! The block may hold nothing but `{{#include file:anchor}}` lines, each of
+//! a file inside the named crate (so the page cannot show code the crate
+//! does not have); skeptic then leaves the block out. `tests/pages.rs`
+//! checks that the crate is a workspace member whose tests CI runs.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -73,7 +92,8 @@ pub fn markdown_files(dir: &Path) -> Vec<PathBuf> {
 /// the block after it, includes expanded, each Rust block given a guarded
 /// `main`. `deps` gets every file the page includes.
 pub fn page_for_skeptic(text: &str, dir: &Path, page: &Path, deps: &mut Vec<PathBuf>) -> String {
-    let merged = merge_compile_contexts(text, page);
+    let text = set_aside_tested_elsewhere(text, dir, page);
+    let merged = merge_compile_contexts(&text, page);
     let expanded = expand_includes(&merged, dir, page, deps);
     prepare_blocks(&expanded, page)
 }
@@ -161,6 +181,127 @@ pub fn merge_compile_contexts(text: &str, page: &Path) -> String {
         i = end + 1;
     }
     out
+}
+
+/// The start of the comment that puts the Rust block after it in another
+/// crate's care.
+const TESTED_BY: &str = "<!-- tested by: cargo test -p ";
+
+/// A Rust block whose code another crate's tests run.
+#[derive(Debug)]
+#[allow(dead_code)] // build.rs needs only where the block is; tests/pages.rs reads the rest
+pub struct TestedElsewhere {
+    /// The line of its fence on the page, from 1.
+    pub line: usize,
+    /// The crate whose tests run it.
+    pub crate_name: String,
+    /// That crate's folder.
+    pub crate_dir: PathBuf,
+}
+
+/// Every block after a `tested by` comment in `text`, checked: the comment
+/// is well formed, a ```rust block follows it, the block holds only
+/// includes, and every included file lies in the named crate. Panics with
+/// the page and line otherwise.
+pub fn tested_elsewhere(text: &str, dir: &Path, page: &Path) -> Vec<TestedElsewhere> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        let Some(rest) = line.trim().strip_prefix(TESTED_BY) else {
+            continue;
+        };
+        let at = |n: usize| format!("{}:{}", page.display(), n + 1);
+        let crate_name = rest
+            .strip_suffix("-->")
+            .map(str::trim)
+            .filter(|name| !name.is_empty() && !name.contains(char::is_whitespace))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: write the comment as `{TESTED_BY}NAME -->` on one line",
+                    at(n)
+                )
+            });
+        let fence = n + 1;
+        if !lines.get(fence).is_some_and(|l| is_rust_fence(l)) {
+            panic!(
+                "{}: a `tested by` comment must be followed by a ```rust block",
+                at(n)
+            );
+        }
+        let end = (fence + 1..lines.len())
+            .find(|&e| lines[e].trim_start().starts_with("```"))
+            .unwrap_or_else(|| panic!("{}: the block is never closed", at(fence)));
+        let mut crate_dir = None;
+        for (i, inner) in lines[fence + 1..end].iter().enumerate() {
+            let file = inner
+                .trim()
+                .strip_prefix("{{#include ")
+                .and_then(|rest| rest.strip_suffix("}}"))
+                .and_then(|arg| arg.split_once(':'))
+                .map(|(file, _anchor)| dir.join(file.trim()))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{}: a block tested by another crate holds only                          `{{{{#include file:anchor}}}}` lines, so that its code is the crate's",
+                        at(fence + 1 + i)
+                    )
+                });
+            let home = crate_of(&file).unwrap_or_else(|| {
+                panic!("{}: {} is in no crate", at(fence + 1 + i), file.display())
+            });
+            if package_name(&home).as_deref() != Some(crate_name) {
+                panic!(
+                    "{}: {} is not in the crate `{crate_name}` that the comment names",
+                    at(fence + 1 + i),
+                    file.display()
+                );
+            }
+            crate_dir = Some(home);
+        }
+        let crate_dir =
+            crate_dir.unwrap_or_else(|| panic!("{}: the block includes nothing", at(fence)));
+        found.push(TestedElsewhere {
+            line: fence + 1,
+            crate_name: crate_name.to_string(),
+            crate_dir,
+        });
+    }
+    found
+}
+
+/// The page with each block that another crate's tests run turned into a
+/// `text` block, which skeptic leaves alone (see [`tested_elsewhere`]).
+pub fn set_aside_tested_elsewhere(text: &str, dir: &Path, page: &Path) -> String {
+    let fences: Vec<usize> = tested_elsewhere(text, dir, page)
+        .iter()
+        .map(|block| block.line - 1)
+        .collect();
+    let mut out = String::new();
+    for (n, line) in text.lines().enumerate() {
+        out.push_str(if fences.contains(&n) { "```text" } else { line });
+        out.push('\n');
+    }
+    out
+}
+
+/// The folder of the crate `file` belongs to: the nearest one above it
+/// with a Cargo.toml that has a `[package]`.
+fn crate_of(file: &Path) -> Option<PathBuf> {
+    let file = file.canonicalize().ok()?;
+    file.ancestors()
+        .skip(1)
+        .find(|dir| package_name(dir).is_some())
+        .map(Path::to_path_buf)
+}
+
+/// The package name in `dir`/Cargo.toml, if it has one.
+pub fn package_name(dir: &Path) -> Option<String> {
+    let manifest = fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    let package = manifest.split("[package]").nth(1)?;
+    let section = package.split("\n[").next()?;
+    section.lines().find_map(|line| {
+        let value = line.trim().strip_prefix("name")?.trim().strip_prefix('=')?;
+        Some(value.trim().trim_matches('"').to_string())
+    })
 }
 
 /// Whether `line` opens a fenced Rust block (```` ```rust ````, with or without attributes).

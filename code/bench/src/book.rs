@@ -437,7 +437,9 @@ pub(crate) mod tests {
         assert!(page.contains("9.0 KiB (`code`)"), "{page}");
         // 0.4 CPU seconds for 40,000 requests: 10 µs each.
         assert!(
-            page.contains("| tokio current_thread | 40,000 (36,364-44,444) | 1.00× | 10.00 (10.00-10.00) |"),
+            page.contains(
+                "| tokio current_thread | 40,000 (36,364-44,444) | 1.00× | 10.00 (10.00-10.00) |"
+            ),
             "{page}"
         );
         assert!(

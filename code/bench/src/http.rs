@@ -209,7 +209,10 @@ impl Client {
         self.body.resize(length, 0);
         self.reader.read_exact(&mut self.body)?;
         if self.body != path.as_bytes() {
-            return Err(fail(format!("body {:?}", String::from_utf8_lossy(&self.body))));
+            return Err(fail(format!(
+                "body {:?}",
+                String::from_utf8_lossy(&self.body)
+            )));
         }
         Ok(())
     }

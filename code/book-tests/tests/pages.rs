@@ -20,16 +20,25 @@ fn pages(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// The info string of every fenced Rust block: (page, line, info).
+/// The info string of every fenced Rust block that skeptic checks: (page,
+/// line, info). Blocks another crate's tests run are left out (see
+/// `blocks_tested_elsewhere_are_tested_in_ci`).
 fn rust_fences() -> Vec<(PathBuf, usize, String)> {
     let mut fences = Vec::new();
     for page in pages(&book_dir()) {
         let text = fs::read_to_string(&page).unwrap();
+        let elsewhere: Vec<usize> = prepare::tested_elsewhere(&text, page.parent().unwrap(), &page)
+            .iter()
+            .map(|block| block.line)
+            .collect();
         let mut inside = false;
         for (number, line) in text.lines().enumerate() {
             let trimmed = line.trim_start();
             if let Some(info) = trimmed.strip_prefix("```") {
-                if !inside && info.trim_start().starts_with("rust") {
+                if !inside
+                    && info.trim_start().starts_with("rust")
+                    && !elsewhere.contains(&(number + 1))
+                {
                     fences.push((page.clone(), number + 1, info.trim().to_string()));
                 }
                 inside = !inside;
@@ -337,4 +346,74 @@ fn a_malformed_compiled_with_comment_says_what_is_wrong() {
     assert!(arrow.contains("book/page.md:3"), "{arrow}");
     let open = fails("<!-- compiled with:\n{{block}}\n```rust\n```\n");
     assert!(open.contains("never closed"), "{open}");
+}
+
+// ---- Blocks whose code another crate's tests run ----
+
+/// A block after `<!-- tested by: cargo test -p NAME -->` is not a book
+/// test: it shows code of the crate NAME (prepare.rs checks that it holds
+/// only includes of that crate's files). That crate's tests are what check
+/// it, so they must run: the crate is a workspace member, and CI runs
+/// `cargo test --locked -p NAME`.
+#[test]
+fn blocks_tested_elsewhere_are_tested_in_ci() {
+    let root = book_dir().join("..").canonicalize().unwrap();
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let ci = fs::read_to_string(root.join(".ci/run")).unwrap();
+    let mut problems = Vec::new();
+    for page in pages(&book_dir()) {
+        let text = fs::read_to_string(&page).unwrap();
+        for block in prepare::tested_elsewhere(&text, page.parent().unwrap(), &page) {
+            let place = format!("{}:{}", page.display(), block.line);
+            let member = block
+                .crate_dir
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if !manifest.contains(&format!("\"{member}\"")) {
+                problems.push(format!("{place}: {member} is not a workspace member"));
+            }
+            let command = format!("cargo test --locked -p {}\n", block.crate_name);
+            if !ci.contains(&command) {
+                problems.push(format!("{place}: .ci/run never runs `{}`", command.trim()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_block_tested_elsewhere_may_only_include_that_crates_files() {
+    const MANIFEST: &str = "[package]\nname = \"other\"\n\n[dependencies]\nname = 1\n";
+    const LIB: &str = "// ANCHOR: part\nfn f() {}\n// ANCHOR_END: part\n";
+    let scratch = Scratch::new("elsewhere", &[("Cargo.toml", MANIFEST), ("lib.rs", LIB)]);
+    let page = scratch.0.join("page.md");
+    let run = |text: &'static str| {
+        let dir = scratch.0.clone();
+        let page = page.clone();
+        std::panic::catch_unwind(move || prepare::set_aside_tested_elsewhere(text, &dir, &page))
+            .map_err(|panic| panic.downcast_ref::<String>().cloned().unwrap_or_default())
+    };
+    let good = "<!-- tested by: cargo test -p other -->\n```rust\n{{#include lib.rs:part}}\n```\n";
+    assert_eq!(
+        run(good).unwrap(),
+        "<!-- tested by: cargo test -p other -->\n```text\n{{#include lib.rs:part}}\n```\n",
+        "skeptic gets a text block"
+    );
+    let code = "<!-- tested by: cargo test -p other -->\n```rust\nfn g() {}\n```\n";
+    assert!(run(code).unwrap_err().contains("holds only"));
+    let wrong = "<!-- tested by: cargo test -p code -->\n```rust\n{{#include lib.rs:part}}\n```\n";
+    assert!(
+        run(wrong)
+            .unwrap_err()
+            .contains("is not in the crate `code`")
+    );
+    let apart =
+        "<!-- tested by: cargo test -p other -->\n\n```rust\n{{#include lib.rs:part}}\n```\n";
+    assert!(
+        run(apart)
+            .unwrap_err()
+            .contains("must be followed by a ```rust block")
+    );
 }
