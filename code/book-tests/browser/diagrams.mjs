@@ -6,6 +6,9 @@
 //   bash code/book-tests/browser/diagrams        (builds the book's fonts, then this)
 //   node diagrams.mjs BOOK_DIR [NAME…]           (BOOK_DIR: a built book, for its fonts)
 //
+// DIAGRAMS_OUT=DIR writes the SVGs there instead (CI draws every source
+// into a scratch folder, to prove they all still draw).
+//
 // mermaid (the version pinned in package.json) runs in Debian's Chromium, on
 // a page of the built book, so that it measures each label in the font the
 // page will show it in (Open Sans). Then each SVG is made to belong to a page:
@@ -32,6 +35,7 @@ import { CHROMIUM_ARGS, serveBook } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const diagramsDir = resolve(here, '../../../book/diagrams');
+const outDir = resolve(process.env.DIAGRAMS_OUT || diagramsDir);
 const [bookDir, ...only] = process.argv.slice(2);
 if (!bookDir) {
   console.error('usage: node diagrams.mjs BUILT_BOOK_DIR [NAME…]');
@@ -64,6 +68,8 @@ const config = {
   fontFamily: '"Open Sans", sans-serif',
   fontSize: FONT_PX,
   htmlLabels: false,
+  // The same drawing each time (mermaid's curves use random numbers).
+  handDrawnSeed: 1,
   themeVariables: {
     darkMode: false,
     background: BG,
@@ -159,7 +165,7 @@ try {
       return { svg: out, box };
     }, [id, source.toString('utf8')]);
     const svg = finish(name, id, drawn.svg, drawn.box, source);
-    writeFileSync(join(diagramsDir, `${name}.svg`), svg);
+    writeFileSync(join(outDir, `${name}.svg`), svg);
     const [, , w, h] = svg.match(/viewBox="([^"]+)"/)[1].split(' ').map(Number);
     console.log(`${name}.svg: ${w}×${h}`);
   }
@@ -177,7 +183,10 @@ function finish(name, id, svg, box, source) {
   const h = Math.ceil(box.y1 + pad) - y;
   let out = svg;
   // Colours: the stand-ins become the page's variables. In an attribute a
-  // CSS variable does not work, so those move to a style attribute.
+  // CSS variable does not work, so those move to a style attribute. (The
+  // colours mermaid writes in attributes of its own, such as an actor's
+  // fill="#eaeaea", are overridden by its style sheet, which has only these:
+  // the browser test measures the contrast of what is painted.)
   for (const [colour, variable] of Object.entries(COLOURS)) {
     const rgb = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16)).join(',\\s*');
     out = out.replace(new RegExp(`(fill|stroke|stop-color)="${colour}"`, 'gi'), `style="$1: ${variable}"`)
@@ -195,7 +204,6 @@ function finish(name, id, svg, box, source) {
       return ` style="${styles.join('; ')}"`;
     });
   });
-  const stray = out.replace(/<style>.*?<\/style>/s, '').match(/(fill|stroke)="(?!none|transparent|currentColor|url)[^"]+"/g);
   // Ids: one name space for the whole of print.html.
   const ids = [...out.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
   const referenced = new Set(ids.filter((i) =>
@@ -221,7 +229,6 @@ function finish(name, id, svg, box, source) {
       + ` viewBox="${x} ${y} ${w} ${h}" role="img"${keep('aria-labelledby')}${keep('aria-describedby')}`
       + ` data-source="diagrams/${name}.mmd" data-source-sha256="${sha}" data-drawn-by="mermaid ${mermaidVersion}">`;
   });
-  if (stray) console.warn(`${name}: colours not from the theme: ${[...new Set(stray)].join(' ')}`);
   // One line: a blank line would end markdown's HTML block.
   return `${out.replace(/\s*\n\s*/g, ' ')}\n`;
 }
