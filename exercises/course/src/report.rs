@@ -126,11 +126,12 @@ pub fn status(rows: &[Row]) -> String {
 
 /// The chapter of the book's lesson path that prepares exercise N (the one
 /// right before its page in book/SUMMARY.md; a test keeps them in step).
-const PREPARED_BY: [&str; 4] = [
+const PREPARED_BY: [&str; 5] = [
     "AsyncTcpStream",
     "Partial reads and writes",
     "An async echo server",
     "copy and throughput",
+    "Framing",
 ];
 
 fn next_step(row: &Row) -> String {

@@ -331,7 +331,7 @@ fn handout_has_no_solutions_and_exercise_1_fails_as_here() {
     );
 
     // Every exercise has hints there (from its README).
-    for n in ["1", "2", "3", "4"] {
+    for n in ["1", "2", "3", "4", "5"] {
         let hint = course(&out, &["hint", n]);
         assert!(
             String::from_utf8_lossy(&hint.stdout).contains(&format!("exercise-{n} — hint 1 of ")),
@@ -340,17 +340,17 @@ fn handout_has_no_solutions_and_exercise_1_fails_as_here() {
         );
     }
 
-    // An instructor grades it: four stubs, four times "not started", no crash.
+    // An instructor grades it: five stubs, five times "not started", no crash.
     let grades = course(
         &repo(),
         &["verify", "--json", "--dir", out.to_str().unwrap()],
     );
     let json = String::from_utf8_lossy(&grades.stdout);
     assert_eq!(grades.status.code(), Some(1), "{}", text(&grades));
-    assert!(json.contains("\"passed\": 0, \"total\": 4"), "{json}");
+    assert!(json.contains("\"passed\": 0, \"total\": 5"), "{json}");
     assert_eq!(
         json.matches("\"result\": \"not started\"").count(),
-        4,
+        5,
         "{json}"
     );
 
