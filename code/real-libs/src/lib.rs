@@ -10,6 +10,29 @@
 //! The tests drive these servers with clients that are not ours: `curl`
 //! and Python's standard library. The book's chapter "Real libraries on
 //! your runtime" shows the adapter and the timer from these files.
+//!
+//! What does not work: a library that requires `Send` futures cannot run a
+//! future that holds one of `code`'s streams across an `.await`, as every
+//! handler that does I/O on `code` would. The stream holds an `Rc` of its
+//! thread's reactor, so such a future is not `Send`, and this is refused:
+//!
+//! ```compile_fail
+//! fn needs_send<F: std::future::Future + Send>(_: F) {}
+//! needs_send(async {
+//!     let stream = code::net::AsyncTcpStream::connect("127.0.0.1:9".parse().unwrap()).await;
+//!     let _ = stream.map(|s| s.peer_addr());
+//! });
+//! ```
+//!
+//! while the same future is accepted where `Send` is not asked for:
+//!
+//! ```
+//! fn runs_on_one_thread<F: std::future::Future>(_: F) {}
+//! runs_on_one_thread(async {
+//!     let stream = code::net::AsyncTcpStream::connect("127.0.0.1:9".parse().unwrap()).await;
+//!     let _ = stream.map(|s| s.peer_addr());
+//! });
+//! ```
 
 pub mod http;
 pub mod hyper_io;
