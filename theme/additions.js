@@ -91,6 +91,7 @@
     const kinds = { rust: 'Rust code', text: 'Output', console: 'Commands', sh: 'Commands', toml: 'TOML' };
     const kindOf = (box) => {
         if (box.classList.contains('table-wrapper')) return 'Table';
+        if (box.closest('.mdbook-quiz')) return 'Program';
         const language = [...box.classList].find((c) => c.startsWith('language-'))?.slice(9);
         return kinds[language] ?? 'Code';
     };
@@ -124,10 +125,161 @@
         }
     }, true);
 
-    const boxes = [...document.querySelectorAll('pre > code, .table-wrapper')];
     const resized = new ResizeObserver((entries) => entries.forEach((e) => markScrolling(e.target)));
-    for (const box of boxes) {
+    const watched = new WeakSet();
+    function watchWidth(box) {
+        if (watched.has(box)) return;
+        watched.add(box);
         resized.observe(box);
         box.addEventListener('scroll', () => markScrolling(box), { passive: true });
+    }
+    document.querySelectorAll('pre > code, .table-wrapper').forEach(watchWidth);
+
+    // 5. Quizzes on screen (mdbook-quiz 0.5.0 draws them with React on
+    //    DOMContentLoaded; this only watches what it draws and adds to it):
+    //    - the focus follows the quiz: to the question after Start and after
+    //      each answer (the button that had it is gone), and to the score
+    //      when the last answer is in, scrolled into view (on a phone the
+    //      review starts a few screens above the last question);
+    //    - a Submit with nothing chosen or written says so (the quiz only
+    //      outlines the fields in red);
+    //    - text fields: no autocorrect or capitals (answers are code and
+    //      numbers), and a box sized for the answer; 16 px text is in
+    //      additions.css (smaller makes iOS zoom in);
+    //    - an answer spelled differently from the quiz's (spacing, a
+    //      trailing `;`, a type suffix such as `0usize`, with or without
+    //      `Poll::`, backquotes) is replaced by the quiz's own spelling as
+    //      it is submitted: mdbook-quiz compares the text with its answer
+    //      and `alternatives` after trimming and lowercasing only;
+    //    - a program to trace that is wider than the column scrolls, with
+    //      the edge shadow, by keyboard too (part 4).
+    const canonical = (text) => text.toLowerCase()
+        .replace(/[`\s]/g, '')
+        .replace(/;+$/, '')
+        .replace(/\bpoll::/g, '')
+        .replace(/(\d)_(?=\d)/g, '$1')
+        .replace(/(\d)_?(?:usize|isize|u8|u16|u32|u64|u128|i8|i16|i32|i64|i128)\b/g, '$1');
+    // The program's output, line by line, without spaces at line ends.
+    const outputLines = (text) => text.replace(/\r\n?/g, '\n').split('\n')
+        .map((line) => line.trimEnd()).join('\n').trim();
+    const typeInto = (field, value) => {
+        // Through the native setter and an input event, as if typed: the
+        // quiz's form library reads the value from its change handler.
+        const proto = field instanceof HTMLTextAreaElement ? HTMLTextAreaElement : HTMLInputElement;
+        Object.getOwnPropertyDescriptor(proto.prototype, 'value').set.call(field, value);
+        field.dispatchEvent(new Event('input', { bubbles: true }));
+    };
+    const emptyMessages = {
+        MultipleChoice: 'Choose an answer, then submit.',
+        ShortAnswer: 'Write an answer, then submit.',
+        Tracing: 'Say whether the program compiles (and if it does, what it prints), then submit.',
+    };
+
+    for (const placeholder of document.querySelectorAll('.quiz-placeholder[data-quiz-questions]')) {
+        let questions;
+        try {
+            questions = JSON.parse(placeholder.dataset.quizQuestions).questions ?? [];
+        } catch {
+            continue;
+        }
+        // The question on screen, from its heading ("Question 3"; no quiz
+        // of the book has multi-part questions, whose titles are "3a").
+        const questionOf = (form) => {
+            const title = form.closest('.question')?.querySelector('.prompt h4')?.textContent ?? '';
+            const number = Number(title.match(/^Question (\d+)$/)?.[1]);
+            return questions[number - 1];
+        };
+        let focusWasHere = false;
+        document.addEventListener('focusin', (event) => {
+            focusWasHere = placeholder.contains(event.target);
+        });
+        const seen = new WeakSet();
+        const bringHere = (target, scroll) => {
+            target.tabIndex = -1;
+            target.classList.add('quiz-focus-target');
+            target.focus({ preventScroll: true });
+            if (scroll) target.scrollIntoView({ block: 'start' });
+        };
+
+        const update = () => {
+            const lost = !document.activeElement || document.activeElement === document.body;
+            for (const field of placeholder.querySelectorAll('.response input[type=text], .response textarea')) {
+                if (seen.has(field)) continue;
+                seen.add(field);
+                for (const [name, value] of [['autocapitalize', 'off'], ['autocorrect', 'off'],
+                    ['autocomplete', 'off'], ['spellcheck', 'false']]) field.setAttribute(name, value);
+                const question = questionOf(field.closest('form'));
+                const expected = question?.type === 'Tracing' ? question.answer.stdout ?? ''
+                    : [question?.answer.answer ?? '', ...(question?.answer.alternatives ?? [])].join('\n');
+                if (field instanceof HTMLTextAreaElement) {
+                    // A row per line of the answer, and one more.
+                    const lines = expected.trim().split('\n').length;
+                    field.rows = Math.max(3, lines + 1);
+                } else {
+                    const longest = Math.max(...expected.split('\n').map((a) => a.length));
+                    field.style.width = `min(100%, ${Math.max(16, longest + 6)}ch)`;
+                }
+            }
+            for (const pre of placeholder.querySelectorAll('.prompt pre')) {
+                if (watched.has(pre)) continue;
+                watchWidth(pre);
+                markScrolling(pre);
+            }
+            for (const form of placeholder.querySelectorAll('form.response')) {
+                const invalid = form.querySelector('.error');
+                let message = form.querySelector('.quiz-empty-message');
+                if (invalid && !message) {
+                    message = document.createElement('p');
+                    message.className = 'quiz-empty-message';
+                    message.setAttribute('role', 'alert');
+                    message.textContent = emptyMessages[questionOf(form)?.type] ?? 'Answer first, then submit.';
+                    form.append(message);
+                } else if (!invalid && message) {
+                    message.remove();
+                }
+            }
+            // Where the focus goes when the element that had it is gone.
+            const question = placeholder.querySelector('.question .prompt h4');
+            const review = [...placeholder.querySelectorAll('h3')].find((h) => h.textContent === 'Answer Review');
+            const score = review?.nextElementSibling;
+            const fresh = [question, score].find((node) => node && !seen.has(node));
+            if (fresh) seen.add(fresh);
+            if (!(lost && focusWasHere)) return;
+            if (fresh === score && score) bringHere(score, true);
+            else if (fresh === question && question) {
+                bringHere(question, question.getBoundingClientRect().top < 0
+                    || question.getBoundingClientRect().top > innerHeight * 0.6);
+            } else if (score) bringHere(score, false);
+        };
+        new MutationObserver(update).observe(placeholder, {
+            childList: true, subtree: true, attributes: true, attributeFilter: ['class'],
+        });
+
+        // As an answer is submitted, by its button or by Enter.
+        const respell = (form) => {
+            const question = questionOf(form);
+            if (question?.type === 'ShortAnswer') {
+                const field = form.querySelector('input[type=text], textarea');
+                const accepted = [question.answer.answer, ...(question.answer.alternatives ?? [])];
+                const typed = field?.value ?? '';
+                if (!typed.trim() || accepted.some((a) => a.trim().toLowerCase() === typed.trim().toLowerCase())) return;
+                const same = accepted.find((a) => canonical(a) === canonical(typed));
+                if (same !== undefined) typeInto(field, same);
+            } else if (question?.type === 'Tracing' && question.answer.doesCompile) {
+                const field = form.querySelector('textarea');
+                const stdout = question.answer.stdout ?? '';
+                if (field && field.value.trim() !== stdout.trim() && outputLines(field.value) === outputLines(stdout)) {
+                    typeInto(field, stdout);
+                }
+            }
+        };
+        placeholder.addEventListener('keydown', (event) => {
+            if (event.key === 'Enter' && event.target.matches?.('form.response input[type=text]')) {
+                respell(event.target.form);
+            }
+        }, true);
+        placeholder.addEventListener('click', (event) => {
+            if (event.target.matches?.('form.response input[type=submit]')) respell(event.target.form);
+        }, true);
     }
 })();
