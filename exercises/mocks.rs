@@ -17,6 +17,14 @@ use std::time::Duration;
 
 use code::io::{AsyncRead, AsyncWrite};
 
+/// How many calls a mock takes after it has answered for good (the end of
+/// the stream, an error, a write of nothing) before it fails the test.
+/// Code that calls again and again after such an answer would otherwise loop
+/// without end, inside one poll where no time limit can stop it, and keep a
+/// core busy for the rest of the test run; a few calls more are allowed (a
+/// reader may be asked again after the end of its stream).
+pub const MOST_CALLS_AFTER_THE_END: usize = 1000;
+
 /// A reader that hands out `data` a few bytes at a time and is "not ready
 /// yet" before every chunk, like a socket that receives a trickle.
 pub struct TrickleReader {
@@ -55,6 +63,7 @@ impl AsyncRead for TrickleReader {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         if self.eof_reported {
             self.polls_after_eof += 1;
+            read_after_the_end(self.polls_after_eof);
         }
         self.largest_request = self.largest_request.max(buf.len());
         if self.interruptions > 0 {
@@ -118,31 +127,70 @@ impl AsyncWrite for TrickleWriter {
     }
 }
 
+/// Fails the test once a reader has been asked again and again after it
+/// returned `Ok(0)`: `calls` is how many reads came after that.
+fn read_after_the_end(calls: usize) {
+    assert!(
+        calls < MOST_CALLS_AFTER_THE_END,
+        "poll_read was called {calls} times after it returned Ok(0), the end of the stream: \
+         Ok(0) means that no more bytes will ever come, so stop reading and return. (Only \
+         Ok(0) is the end: a read that returns fewer bytes than the buffer holds is not.)"
+    );
+}
+
 /// A reader or writer that fails every call with `kind`.
 pub struct Failing {
     pub kind: io::ErrorKind,
     pub calls: usize,
 }
 
+impl Failing {
+    fn fail(&mut self, who: &str) -> Poll<io::Result<usize>> {
+        self.calls += 1;
+        assert!(
+            self.calls < MOST_CALLS_AFTER_THE_END,
+            "{who} was called {} times although it failed every time with {:?}: only \
+             Interrupted is tried again; return any other error at once",
+            self.calls,
+            self.kind
+        );
+        Poll::Ready(Err(self.kind.into()))
+    }
+}
+
 impl AsyncRead for Failing {
     fn poll_read(&mut self, _: &mut Context<'_>, _: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.calls += 1;
-        Poll::Ready(Err(self.kind.into()))
+        self.fail("poll_read")
     }
 }
 
 impl AsyncWrite for Failing {
     fn poll_write(&mut self, _: &mut Context<'_>, _: &[u8]) -> Poll<io::Result<usize>> {
-        self.calls += 1;
-        Poll::Ready(Err(self.kind.into()))
+        self.fail("poll_write")
     }
 }
 
 /// A writer that accepts nothing: every write returns `Ok(0)`.
 pub struct FullWriter;
 
+thread_local! {
+    /// Calls of [`FullWriter::poll_write`] on this thread (each test has its
+    /// own thread).
+    static FULL_WRITER_CALLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 impl AsyncWrite for FullWriter {
     fn poll_write(&mut self, _: &mut Context<'_>, _: &[u8]) -> Poll<io::Result<usize>> {
+        let calls = FULL_WRITER_CALLS.with(|c| {
+            c.set(c.get() + 1);
+            c.get()
+        });
+        assert!(
+            calls < MOST_CALLS_AFTER_THE_END,
+            "poll_write returned Ok(0) {calls} times and was called again: a writer that takes \
+             nothing will never take the bytes, so trying again loops for ever. Fail with an \
+             error of kind WriteZero instead"
+        );
         Poll::Ready(Ok(0))
     }
 }
@@ -261,6 +309,9 @@ pub struct GatedReader {
     pub gate: Arc<Gate>,
     /// Every call of `poll_read`.
     pub polls: usize,
+    /// Reads that returned `Ok(0)`, the end of the stream, for a buffer
+    /// with room.
+    pub ends: usize,
 }
 
 impl GatedReader {
@@ -270,6 +321,7 @@ impl GatedReader {
             at: 0,
             gate: Arc::clone(gate),
             polls: 0,
+            ends: 0,
         }
     }
 }
@@ -283,6 +335,12 @@ impl AsyncRead for GatedReader {
         let n = buf.len().min(self.data.len() - self.at);
         buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
         self.at += n;
+        if n == 0 && !buf.is_empty() {
+            self.ends += 1;
+            // The first `Ok(0)` is the end itself; the ones after it are
+            // reads after the end.
+            read_after_the_end(self.ends - 1);
+        }
         Poll::Ready(Ok(n))
     }
 }

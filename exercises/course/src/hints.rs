@@ -1,6 +1,9 @@
-//! Hints come from the exercise's README.md: each `<details>` block whose
+//! Hints come from the exercise's HINTS.md, a file of their own so that no
+//! hint stands below the task for a learner who did not ask (an exercise
+//! without one keeps them in its README.md): each `<details>` block whose
 //! `<summary>` says "Hint" is one hint, in the order of the file (the order
-//! of how much they give away). The same blocks are a click on the book page.
+//! of how much they give away). The same blocks are a click each at the end
+//! of the exercise's book page.
 //!
 //! How many hints a learner has seen is kept in `target/course/hints.txt`
 //! (one `exercise-N K` line each), so `cargo clean` starts them over too.
@@ -29,13 +32,13 @@ pub fn next(course: &Course, exercise: &Exercise, reset: bool) -> Result<String,
             exercise.name, exercise.number
         ));
     }
-    let readme = exercise.dir.join("README.md");
-    let text = fs::read_to_string(&readme).map_err(|e| io_error("read", &readme, e))?;
+    let file = hints_file(&exercise.dir);
+    let text = fs::read_to_string(&file).map_err(|e| io_error("read", &file, e))?;
     let hints = parse(&text);
     if hints.is_empty() {
         return Err(Error::new(format!(
             "{} has no hints: expected <details><summary>Hint 1 ...</summary> blocks",
-            readme.display()
+            file.display()
         )));
     }
     let already = seen.get(&exercise.name).copied().unwrap_or(0);
@@ -43,6 +46,16 @@ pub fn next(course: &Course, exercise: &Exercise, reset: bool) -> Result<String,
     seen.insert(exercise.name.clone(), index + 1);
     save(&state_file, &seen)?;
     Ok(show(exercise, &hints, index))
+}
+
+/// HINTS.md in the exercise's folder, or its README.md if it has none.
+fn hints_file(dir: &std::path::Path) -> PathBuf {
+    let hints = dir.join("HINTS.md");
+    if hints.is_file() {
+        hints
+    } else {
+        dir.join("README.md")
+    }
 }
 
 fn show(exercise: &Exercise, hints: &[Hint], index: usize) -> String {
@@ -154,6 +167,7 @@ fn save(path: &PathBuf, seen: &BTreeMap<String, usize>) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     const README: &str = "\
 # Exercise 1
@@ -199,6 +213,48 @@ reactor.set_waker(token, Direction::Read, cx.waker());
         assert_eq!(strip_hint_number("Hint 1"), "");
         assert_eq!(strip_hint_number("Hint 12: the waker"), "the waker");
         assert_eq!(strip_hint_number("Stuck?"), "Stuck?");
+    }
+
+    #[test]
+    fn hints_come_from_their_own_file_if_there_is_one() {
+        let dir = std::env::temp_dir().join(format!("course-hints-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        assert_eq!(hints_file(&dir), dir.join("README.md"), "no HINTS.md");
+        fs::write(dir.join("HINTS.md"), README).unwrap();
+        let found = hints_file(&dir);
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(found, dir.join("HINTS.md"));
+    }
+
+    #[test]
+    fn every_exercise_with_a_hints_file_keeps_its_hints_there_only() {
+        let exercises = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut checked = 0;
+        for n in 1.. {
+            let dir = exercises.join(format!("exercise-{n}"));
+            if !dir.is_dir() {
+                break;
+            }
+            let hints = dir.join("HINTS.md");
+            if !hints.is_file() {
+                continue;
+            }
+            checked += 1;
+            let text = fs::read_to_string(&hints).unwrap();
+            assert!(
+                text.contains("Spoilers"),
+                "{} must say at its top that it holds spoilers",
+                hints.display()
+            );
+            assert!(!parse(&text).is_empty(), "{} has no hints", hints.display());
+            let readme = fs::read_to_string(dir.join("README.md")).unwrap();
+            assert!(
+                parse(&readme).is_empty(),
+                "exercise-{n}'s README.md still has hints below the task: they belong in \
+                 HINTS.md only"
+            );
+        }
+        assert!(checked > 0, "no exercise has a HINTS.md");
     }
 
     #[test]

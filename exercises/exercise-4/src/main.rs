@@ -10,6 +10,12 @@
 //! same blocking threads both times, so only the proxy differs. It prints
 //! MB/s (10^6 bytes per second) for both and their ratio.
 //!
+//! Both copy through buffers of the same size, so the ratio compares the
+//! runtimes, not the buffers: the program watches the reads of your `copy`
+//! during the warm-up, and the blocking proxy then copies with a buffer of
+//! the largest size your `copy` read with (`std::io::copy` itself when that
+//! is 8 KiB, its size; the same loop with your size otherwise).
+//!
 //! ```text
 //! cargo run --release -p exercise-4            # 256 MiB per run
 //! cargo run --release -p exercise-4 -- 1024    # 1024 MiB per run
@@ -17,12 +23,16 @@
 //!
 //! It is given, not part of the exercise: it runs once your `copy` works.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::task::{Context, Poll};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use code::io::AsyncRead;
 use code::net::{AsyncTcpListener, AsyncTcpStream};
 
 /// MiB per run unless the command line says otherwise. Less measures the
@@ -35,6 +45,14 @@ const MAX_MIB: u64 = 16 * 1024;
 /// Runs per proxy, as the chapter advises (at least five); the median is
 /// reported, so one slow run does not count.
 const RUNS: usize = 5;
+
+/// The buffer `std::io::copy` reads into.
+const STD_BUFFER: usize = 8 * 1024;
+
+/// How long the program waits for `copy` to return once the sink has
+/// received every byte: the end of the stream is on its way by then, and
+/// `copy` returns within microseconds of reading it.
+const RETURN_LIMIT: Duration = Duration::from_secs(2);
 
 const USAGE: &str = "usage: cargo run --release -p exercise-4 [-- MIB]";
 
@@ -102,15 +120,27 @@ fn run(bytes: u64, proxy: Proxy, out: &mut impl Write) -> io::Result<()> {
         "copying {} per run over loopback (sender -> proxy -> sink), median of {RUNS} runs",
         size(bytes)
     )?;
-    // A short warm-up of each, so neither pays for cold caches.
-    measure(warm_up(bytes), proxy)?;
-    measure(warm_up(bytes), blocking_proxy)?;
+    // A short warm-up of each, so neither pays for cold caches. The first
+    // shows the buffer size the async copy reads with; the blocking copy
+    // then uses the same.
+    let buffer = measure(warm_up(bytes), proxy, STD_BUFFER)?.buffer;
+    measure(warm_up(bytes), blocking_proxy, buffer)?;
+    writeln!(
+        out,
+        "buffers: exercise_4::copy reads up to {} at a time, and so does the blocking copy{}",
+        size(buffer as u64),
+        if buffer == STD_BUFFER {
+            " (std::io::copy's own size)"
+        } else {
+            " (the same loop as std::io::copy, with this size)"
+        }
+    )?;
     let mut async_rates = Vec::new();
     let mut blocking_rates = Vec::new();
     for _ in 0..RUNS {
         // Interleaved, so a change in the machine's load hits both.
-        async_rates.push(rate(bytes, measure(bytes, proxy)?));
-        blocking_rates.push(rate(bytes, measure(bytes, blocking_proxy)?));
+        async_rates.push(rate(bytes, measure(bytes, proxy, buffer)?.took));
+        blocking_rates.push(rate(bytes, measure(bytes, blocking_proxy, buffer)?.took));
     }
     let (async_rate, blocking_rate) = (median(async_rates), median(blocking_rates));
     writeln!(
@@ -141,12 +171,15 @@ fn warm_up(bytes: u64) -> u64 {
 }
 
 /// `bytes` in MiB, or in KiB if it is not a whole number of MiB (the
-/// program's own tests copy less than a MiB).
+/// program's own tests copy less than a MiB, and buffers are smaller), or in
+/// bytes if it is not a whole number of KiB either.
 fn size(bytes: u64) -> String {
     if bytes % (1 << 20) == 0 {
         format!("{} MiB", bytes >> 20)
-    } else {
+    } else if bytes % (1 << 10) == 0 {
         format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -160,21 +193,44 @@ fn median(mut rates: Vec<f64>) -> f64 {
     rates[rates.len() / 2]
 }
 
-/// A proxy: started on its own thread, it reports the address it listens
-/// on, takes one connection, copies it to `sink`, and returns the count.
-type Proxy = fn(SocketAddr, mpsc::Sender<SocketAddr>) -> io::Result<u64>;
+/// What a proxy did: the count its copy returned, and the largest buffer it
+/// read into.
+struct Copied {
+    bytes: u64,
+    buffer: usize,
+}
 
-/// Sends `bytes` through `proxy` to a sink; returns the time from the first
-/// byte sent to the last byte received, after checking the counts.
-fn measure(bytes: u64, proxy: Proxy) -> io::Result<Duration> {
+/// A proxy: started on its own thread, it reports the address it listens
+/// on, takes one connection, copies it to `sink` and returns what it did.
+/// The last argument is the buffer size for a proxy that can be given one
+/// (the blocking proxy); the async proxy reads with its `copy`'s own.
+type Proxy = fn(SocketAddr, mpsc::Sender<SocketAddr>, usize) -> io::Result<Copied>;
+
+/// What one run measured.
+struct Measured {
+    /// From the first byte sent to the last byte received.
+    took: Duration,
+    /// The largest buffer the proxy read into.
+    buffer: usize,
+}
+
+/// Sends `bytes` through `proxy` (given `buffer`) to a sink and times it,
+/// after checking the counts.
+fn measure(bytes: u64, proxy: Proxy, buffer: usize) -> io::Result<Measured> {
     let sink = TcpListener::bind("127.0.0.1:0")?;
     let sink_addr = sink.local_addr()?;
-    let sink = thread::spawn(move || -> io::Result<u64> {
-        let (conn, _) = sink.accept()?;
-        io::copy(&mut &conn, &mut io::sink())
-    });
+    // The sink counts as it goes, so that a copy that never returns can be
+    // told from one still copying; it reports when its stream ends.
+    let arrived = Arc::new(AtomicU64::new(0));
+    let (sink_done, sink_result) = mpsc::channel();
+    let sink = {
+        let arrived = Arc::clone(&arrived);
+        thread::spawn(move || {
+            let _ = sink_done.send(sink.accept().and_then(|(conn, _)| drain(&conn, &arrived)));
+        })
+    };
     let (addr_tx, addr_rx) = mpsc::channel();
-    let proxy = thread::spawn(move || proxy(sink_addr, addr_tx));
+    let proxy = thread::spawn(move || proxy(sink_addr, addr_tx, buffer));
     let proxy_addr = addr_rx
         .recv()
         .map_err(|_| io::Error::other("the proxy ended before it listened"))?;
@@ -182,19 +238,84 @@ fn measure(bytes: u64, proxy: Proxy) -> io::Result<Duration> {
     let sender = TcpStream::connect(proxy_addr)?;
     let start = Instant::now();
     let sent = send(&sender, bytes);
-    let received = join(sink);
+    let received = wait_for_the_sink(&sink_result, &arrived, bytes);
     let took = start.elapsed();
+    let received = match received {
+        Some(received) => received,
+        // The proxy thread is left running: the program ends with the error.
+        None => {
+            return Err(io::Error::other(format!(
+                "the sink received all {bytes} bytes and the sender had closed its side, but \
+                 copy did not return within {RETURN_LIMIT:?}: a read that returns Ok(0) is \
+                 the end of the stream, so return the count then, instead of reading again"
+            )));
+        }
+    };
+    let _ = sink.join();
     // The proxy's result first: if `copy` failed (or panicked: it is
     // re-raised here), that is the news, not the broken pipe it left behind.
     let copied = join(proxy)?;
     sent?;
     let received = received?;
-    if copied != bytes || received != bytes {
+    if copied.bytes != bytes || received != bytes {
+        let stopped_early = if copied.bytes < bytes && copied.bytes == received {
+            " (did copy return before a read returned Ok(0)? A read that returns fewer \
+             bytes than the buffer holds is not the end of the stream; only Ok(0) is)"
+        } else {
+            ""
+        };
         return Err(io::Error::other(format!(
-            "sent {bytes} bytes, but copy returned {copied} and the sink received {received}"
+            "sent {bytes} bytes, but copy returned {} and the sink received {received}\
+             {stopped_early}",
+            copied.bytes
         )));
     }
-    Ok(took)
+    Ok(Measured {
+        took,
+        buffer: copied.buffer,
+    })
+}
+
+/// Reads `conn` to its end, adding to `arrived` as bytes come.
+fn drain(mut conn: &TcpStream, arrived: &AtomicU64) -> io::Result<u64> {
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        match conn.read(&mut buf) {
+            Ok(0) => return Ok(arrived.load(Ordering::Relaxed)),
+            Ok(n) => {
+                arrived.fetch_add(n as u64, Ordering::Relaxed);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The sink's result, once its stream has ended; `None` if all `bytes`
+/// arrived but the end of the stream did not come within [`RETURN_LIMIT`]
+/// (the proxy's copy did not return). Returns as soon as the sink is done,
+/// so the time measured is the copy's.
+fn wait_for_the_sink(
+    result: &mpsc::Receiver<io::Result<u64>>,
+    arrived: &AtomicU64,
+    bytes: u64,
+) -> Option<io::Result<u64>> {
+    let mut all_there_since = None;
+    loop {
+        match result.recv_timeout(Duration::from_millis(100)) {
+            Ok(result) => return Some(result),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Some(Err(io::Error::other("the sink ended without a result")));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if arrived.load(Ordering::Relaxed) >= bytes {
+            let since = *all_there_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > RETURN_LIMIT {
+                return None;
+            }
+        }
+    }
 }
 
 /// Writes `bytes` bytes to `sender`, then shuts down its sending side: the
@@ -217,34 +338,88 @@ fn join<T>(handle: thread::JoinHandle<io::Result<T>>) -> io::Result<T> {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-/// The proxy under test: `exercise_4::copy` on the `code` runtime.
-fn async_proxy(sink: SocketAddr, ready: mpsc::Sender<SocketAddr>) -> io::Result<u64> {
+/// The proxy under test: `exercise_4::copy` on the `code` runtime (it reads
+/// with a buffer of its own size).
+fn async_proxy(
+    sink: SocketAddr,
+    ready: mpsc::Sender<SocketAddr>,
+    _buffer: usize,
+) -> io::Result<Copied> {
     proxy_on_code(sink, ready, exercise_4::copy)
+}
+
+/// An inbound stream that notes the largest buffer it was asked to fill.
+struct Watched {
+    stream: AsyncTcpStream,
+    largest_read: usize,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.largest_read = self.largest_read.max(buf.len());
+        self.stream.poll_read(cx, buf)
+    }
 }
 
 /// A proxy on the `code` runtime that copies with `copy`.
 fn proxy_on_code(
     sink: SocketAddr,
     ready: mpsc::Sender<SocketAddr>,
-    copy: impl AsyncFnOnce(&mut AsyncTcpStream, &mut AsyncTcpStream) -> io::Result<u64>,
-) -> io::Result<u64> {
+    copy: impl AsyncFnOnce(&mut Watched, &mut AsyncTcpStream) -> io::Result<u64>,
+) -> io::Result<Copied> {
     code::block_on(async {
         let listener = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap())?;
         let _ = ready.send(listener.local_addr()?);
-        let (mut inbound, _) = listener.accept().await?;
+        let (stream, _) = listener.accept().await?;
+        let mut inbound = Watched {
+            stream,
+            largest_read: 0,
+        };
         let mut outbound = AsyncTcpStream::connect(sink).await?;
         // Dropping `outbound` when this returns sends the sink its EOF.
-        copy(&mut inbound, &mut outbound).await
+        let bytes = copy(&mut inbound, &mut outbound).await?;
+        Ok(Copied {
+            bytes,
+            buffer: inbound.largest_read,
+        })
     })
 }
 
-/// The baseline: one thread with blocking `std::io::copy`.
-fn blocking_proxy(sink: SocketAddr, ready: mpsc::Sender<SocketAddr>) -> io::Result<u64> {
+/// The baseline: one thread with blocking `std::io::copy`, or the same loop
+/// with a buffer of `buffer` bytes if that is not std's size.
+fn blocking_proxy(
+    sink: SocketAddr,
+    ready: mpsc::Sender<SocketAddr>,
+    buffer: usize,
+) -> io::Result<Copied> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let _ = ready.send(listener.local_addr()?);
     let (mut inbound, _) = listener.accept()?;
     let mut outbound = TcpStream::connect(sink)?;
-    io::copy(&mut inbound, &mut outbound)
+    let bytes = if buffer == STD_BUFFER {
+        io::copy(&mut inbound, &mut outbound)?
+    } else {
+        blocking_copy(&mut inbound, &mut outbound, buffer)?
+    };
+    Ok(Copied { bytes, buffer })
+}
+
+/// `std::io::copy`'s loop with a buffer of `buffer` bytes: read, write all
+/// of it, until a read returns 0; `Interrupted` is tried again.
+fn blocking_copy(from: &mut TcpStream, to: &mut TcpStream, buffer: usize) -> io::Result<u64> {
+    let mut buf = vec![0; buffer.max(1)];
+    let mut copied = 0;
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) => return Ok(copied),
+            Ok(n) => {
+                to.write_all(&buf[..n])?;
+                copied += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -302,21 +477,62 @@ mod tests {
 
     /// The finished `copy` on the `code` runtime, standing in for the
     /// learner's.
-    fn reference_proxy(sink: SocketAddr, ready: mpsc::Sender<SocketAddr>) -> io::Result<u64> {
+    fn reference_proxy(
+        sink: SocketAddr,
+        ready: mpsc::Sender<SocketAddr>,
+        _buffer: usize,
+    ) -> io::Result<Copied> {
         proxy_on_code(sink, ready, code::io::copy)
     }
 
     /// Copies every byte but says it copied one more.
-    fn miscounting_proxy(sink: SocketAddr, ready: mpsc::Sender<SocketAddr>) -> io::Result<u64> {
-        reference_proxy(sink, ready).map(|n| n + 1)
+    fn miscounting_proxy(
+        sink: SocketAddr,
+        ready: mpsc::Sender<SocketAddr>,
+        buffer: usize,
+    ) -> io::Result<Copied> {
+        reference_proxy(sink, ready, buffer).map(|c| Copied {
+            bytes: c.bytes + 1,
+            ..c
+        })
     }
 
     /// Throws the first 1000 bytes away, but counts them as copied.
-    fn lossy_proxy(sink: SocketAddr, ready: mpsc::Sender<SocketAddr>) -> io::Result<u64> {
+    fn lossy_proxy(
+        sink: SocketAddr,
+        ready: mpsc::Sender<SocketAddr>,
+        _buffer: usize,
+    ) -> io::Result<Copied> {
         proxy_on_code(sink, ready, async |from, to| {
             let mut lost = [0; 1000];
             code::io::read_exact(from, &mut lost).await?;
             Ok(code::io::copy(from, to).await? + lost.len() as u64)
+        })
+    }
+
+    /// Reads into a 64 KiB buffer: the blocking proxy must then do so too.
+    fn big_buffer_proxy(
+        sink: SocketAddr,
+        ready: mpsc::Sender<SocketAddr>,
+        _buffer: usize,
+    ) -> io::Result<Copied> {
+        proxy_on_code(sink, ready, async |from, to| {
+            code::io::copy_with_buffer(from, to, &mut vec![0; 64 << 10]).await
+        })
+    }
+
+    /// Copies every byte, then does not return for twice as long as
+    /// `measure` waits (asleep: a copy that reads again after the end of the
+    /// stream would keep a core busy for the rest of the tests).
+    fn late_proxy(
+        sink: SocketAddr,
+        ready: mpsc::Sender<SocketAddr>,
+        _buffer: usize,
+    ) -> io::Result<Copied> {
+        proxy_on_code(sink, ready, async |from, to| {
+            let copied = code::io::copy(from, to).await?;
+            code::time::sleep(2 * RETURN_LIMIT).await;
+            Ok(copied)
         })
     }
 
@@ -354,19 +570,78 @@ mod tests {
     fn sizes_are_shown_in_mib_or_kib() {
         assert_eq!(size(256 << 20), "256 MiB");
         assert_eq!(size(SMALL), "256 KiB");
+        assert_eq!(size(1000), "1000 bytes");
     }
 
     #[test]
     fn measure_times_a_copy_through_either_proxy() {
         for proxy in [reference_proxy as Proxy, blocking_proxy] {
-            let took = code::testing::within(
+            let measured = code::testing::within(
                 LIMIT,
                 "measure did not finish: does the sender shut down its side when it is done?",
-                move || measure(SMALL, proxy),
+                move || measure(SMALL, proxy, STD_BUFFER),
             );
-            let took = took.unwrap_or_else(|e| panic!("measure failed: {e}"));
-            assert!(took > Duration::ZERO, "measure took no time at all");
+            let measured = measured.unwrap_or_else(|e| panic!("measure failed: {e}"));
+            assert!(
+                measured.took > Duration::ZERO,
+                "measure took no time at all"
+            );
+            assert_eq!(measured.buffer, STD_BUFFER, "the buffer of code::io::copy");
         }
+    }
+
+    #[test]
+    fn measure_sees_the_buffer_and_gives_it_to_the_blocking_copy() {
+        let (seen, given) = code::testing::within(LIMIT, "measure did not finish", || {
+            let seen = measure(SMALL, big_buffer_proxy, STD_BUFFER).map(|m| m.buffer);
+            let given = measure(SMALL, blocking_proxy, 64 << 10).map(|m| m.buffer);
+            (seen, given)
+        });
+        assert_eq!(
+            seen.unwrap(),
+            64 << 10,
+            "the async copy's reads were not watched"
+        );
+        assert_eq!(given.unwrap(), 64 << 10, "the blocking copy's buffer");
+    }
+
+    #[test]
+    fn blocking_copy_copies_with_any_buffer() {
+        for buffer in [1, 1000, 64 << 10] {
+            let (mut a, mut b) = code::testing::connected_pair().unwrap();
+            let (mut c, mut d) = code::testing::connected_pair().unwrap();
+            let data: Vec<u8> = (0..100_000).map(|i| (i % 251) as u8).collect();
+            let sending = {
+                let data = data.clone();
+                thread::spawn(move || {
+                    a.write_all(&data).unwrap();
+                    a.shutdown(Shutdown::Write).unwrap();
+                })
+            };
+            let copied = blocking_copy(&mut b, &mut c, buffer).unwrap();
+            drop(c);
+            let mut received = Vec::new();
+            d.read_to_end(&mut received).unwrap();
+            sending.join().unwrap();
+            assert_eq!(
+                copied,
+                data.len() as u64,
+                "the count with a buffer of {buffer}"
+            );
+            assert!(received == data, "other bytes with a buffer of {buffer}");
+        }
+    }
+
+    #[test]
+    fn measure_stops_a_copy_that_does_not_return_at_the_end() {
+        let result = code::testing::within(LIMIT, "measure did not finish", || {
+            measure(SMALL, late_proxy, STD_BUFFER).map(|m| m.took)
+        });
+        let error = result.expect_err("measure accepted a copy that never returned");
+        assert!(
+            error.to_string().contains("did not return within"),
+            "measure's error should say that copy did not return, got: {error}"
+        );
     }
 
     #[test]
@@ -376,7 +651,7 @@ mod tests {
             (lossy_proxy, "the sink received 261144"),
         ] {
             let result = code::testing::within(LIMIT, "measure did not finish", move || {
-                measure(SMALL, proxy)
+                measure(SMALL, proxy, STD_BUFFER).map(|m| m.took)
             });
             let error = result.expect_err("measure accepted a wrong count of bytes");
             assert!(
@@ -400,6 +675,10 @@ mod tests {
         assert!(
             report.contains("too short to measure well"),
             "the report does not say that 256 KiB is too short a run: {report}"
+        );
+        assert!(
+            report.contains("reads up to 8 KiB at a time, and so does the blocking copy"),
+            "the report does not say the buffers: {report}"
         );
         // The last word of each line of results, as a number.
         let number = |label: &str| -> f64 {

@@ -22,10 +22,12 @@ use code::io::{read_exact, write_all};
 use code::mio::Token;
 use code::net::AsyncTcpStream;
 use code::reactor::Direction;
+use code::trace::{Event, Op};
 use exercise_4::copy_bidirectional;
 
 use super::CHAPTER;
-use super::behaviour::{WAIT, assert_parked, between, mark, record, within};
+use super::behaviour::{WAIT, assert_parked, between, fail_with_trace, mark, record, within};
+use super::bytes::assert_bytes;
 
 /// The whole test, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -68,6 +70,34 @@ enum Resets {
 
 /// Connects client → proxy → server.
 async fn proxied(resets: Resets) -> Proxied {
+    let ProxiedStd {
+        client,
+        server,
+        proxy,
+        tokens: [_, b],
+    } = proxied_std(resets);
+    let [client, server] = [client, server].map(|s| AsyncTcpStream::from_std(s).unwrap());
+    Proxied {
+        client,
+        server,
+        proxy,
+        b,
+    }
+}
+
+/// [`Proxied`] with the client's and the server's ends as blocking `std`
+/// streams.
+struct ProxiedStd {
+    client: std::net::TcpStream,
+    server: std::net::TcpStream,
+    proxy: JoinHandle<io::Result<(u64, u64)>>,
+    /// The tokens of the proxy's `a` and `b`.
+    tokens: [Token; 2],
+}
+
+/// Connects client → proxy → server, leaving the client's and the server's
+/// ends blocking `std` streams.
+fn proxied_std(resets: Resets) -> ProxiedStd {
     let front = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let back = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     // Blocking connects and accepts, on loopback: each returns at once.
@@ -85,18 +115,22 @@ async fn proxied(resets: Resets) -> Proxied {
         Resets::Client => reset(&client),
         Resets::Server => reset(&server),
     }
-    let [client, a, b, server] =
-        [client, a, b, server].map(|s| AsyncTcpStream::from_std(s).unwrap());
-    let b_token = b.token();
+    let [a, b] = [a, b].map(|s| AsyncTcpStream::from_std(s).unwrap());
+    let tokens = [a.token(), b.token()];
     // The proxy's task owns a and b: they close when it returns.
     let proxy = code::spawn(async move { copy_bidirectional(&a, &b).await });
-    Proxied {
+    ProxiedStd {
         client,
         server,
         proxy,
-        b: b_token,
+        tokens,
     }
 }
+
+/// What `patiently` says when the proxy does not return at the end.
+const NO_RETURN: &str = "copy_bidirectional did not return after both directions ended (does \
+                         copy return when a read returns Ok(0), the end of the stream, and \
+                         does copy_bidirectional return once both directions have?)";
 
 /// Reads until the end of the stream, each read bounded by `PATIENCE`.
 async fn read_to_end(stream: &AsyncTcpStream, problem: &str) -> Vec<u8> {
@@ -216,11 +250,7 @@ fn copy_bidirectional_carries_a_conversation() {
                 )
                 .await;
                 assert!(rest.is_empty(), "the client got bytes nobody sent");
-                let result = patiently(
-                    "copy_bidirectional did not return after both directions ended",
-                    async { Ok(proxy.await) },
-                )
-                .await;
+                let result = patiently(NO_RETURN, async { Ok(proxy.await) }).await;
                 assert_counts(result, client_sent, server_sent);
             })
         },
@@ -287,11 +317,7 @@ fn half_close_lets_the_other_direction_finish() {
                     );
                 }
                 answering.await;
-                let result = patiently(
-                    "copy_bidirectional did not return after both directions ended",
-                    async { Ok(proxy.await) },
-                )
-                .await;
+                let result = patiently(NO_RETURN, async { Ok(proxy.await) }).await;
                 assert_counts(result, b"request\n".len(), REPLY);
             })
         },
@@ -352,11 +378,7 @@ fn copy_bidirectional_moves_much_both_ways_at_once() {
                         got.len()
                     );
                 }
-                let result = patiently(
-                    "copy_bidirectional did not return after both directions ended",
-                    async { Ok(proxy.await) },
-                )
-                .await;
+                let result = patiently(NO_RETURN, async { Ok(proxy.await) }).await;
                 assert_counts(result, LEN, LEN);
             })
         },
@@ -415,6 +437,192 @@ fn an_error_in_one_direction_ends_the_copy() {
     });
 }
 
+/// A failed `shutdown` is an error of its direction like a failed read or
+/// write: it ends the copy with that error.
+///
+/// Linux only: the test makes the proxy's shutdown of `b` fail by having
+/// the server reset its connection after it half-closed, and only Linux
+/// says so the same way every time (`NotConnected`, the socket being gone);
+/// macOS and Windows may accept the shutdown of a reset connection.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_shutdown_ends_the_copy_with_its_error() {
+    within(
+        LIMIT,
+        "the proxy test with a failed shutdown did not finish",
+        || {
+            code::block_on(async {
+                let Proxied {
+                    client,
+                    server,
+                    proxy,
+                    ..
+                } = proxied(Resets::Server).await;
+                // The server answers and closes its side; the proxy passes both on.
+                write_all(&mut &server, b"answer\n").await.unwrap();
+                server.shutdown(Shutdown::Write).unwrap();
+                let answer = read_to_end(
+                    &client,
+                    "the server answered and closed its side, but the client did not get the \
+                 answer and the end of the stream",
+                )
+                .await;
+                assert_bytes(&answer, b"answer\n", "the client got another answer");
+                // Then the server vanishes with a reset. Its connection with the
+                // proxy is gone: a shutdown of b can only fail now.
+                drop(server);
+                code::time::sleep(Duration::from_millis(50)).await;
+                // The client's end of stream: the proxy shuts down b for writing.
+                client.shutdown(Shutdown::Write).unwrap();
+                let result = match code::time::timeout(PATIENCE, proxy).await {
+                    Ok(result) => result,
+                    Err(_) => panic!("{NO_RETURN} (nothing happened for {PATIENCE:?})"),
+                };
+                match result {
+                    Err(e) => assert_eq!(
+                        e.kind(),
+                        io::ErrorKind::NotConnected,
+                        "copy_bidirectional should return the error of its failed shutdown of b \
+                     (NotConnected: the server had reset the connection), got {e:?}"
+                    ),
+                    Ok(counts) => panic!(
+                        "copy_bidirectional returned Ok({counts:?}), but its shutdown(Write) of b \
+                     failed (NotConnected: the server had reset the connection, so the server \
+                     never saw the end of the client's stream): an error in either direction, \
+                     of a read, a write or a shutdown, ends the copy with that error. Return \
+                     it with ?, do not drop it"
+                    ),
+                }
+            })
+        },
+    );
+}
+
+/// While one direction always has data and room, the other still gets its
+/// turn. One side has sent as much as the sockets hold, and the other has
+/// answered, before the proxy starts: then the busy direction can spend the
+/// task's whole budget of operations in poll after poll, and the trace
+/// shows whether the other direction was tried in each. Both ways round.
+#[test]
+fn a_busy_direction_does_not_starve_the_other() {
+    for (busy, quiet, sender) in [
+        ("a to b", "b to a", "client"),
+        ("b to a", "a to b", "server"),
+    ] {
+        let ((proxy, quiet_source), trace) = within(
+            LIMIT,
+            &format!(
+                "the proxy test with a backlog of several MiB from the {sender} did not finish"
+            ),
+            move || record(|| code::block_on(busy_and_answered(sender == "client"))),
+        );
+        let window = between(&trace, "the proxy starts", "the answer came");
+        let longest = longest_starvation(&window, proxy, quiet_source);
+        if longest >= 2 {
+            fail_with_trace(
+                &window,
+                &format!(
+                    "copy_bidirectional let the direction from {busy} use up the task's whole \
+                     budget of operations in {longest} polls in a row, and the direction from \
+                     {quiet} was not even tried in them, while an answer waited there: the \
+                     direction polled first spends all of the budget when its sockets are \
+                     always ready, and the one polled after it gets only Pending. Take turns: \
+                     the direction polled second in one poll of the task goes first in the \
+                     next (chapter \"{CHAPTER}\")"
+                ),
+            );
+        }
+    }
+}
+
+/// The scenario of `a_busy_direction_does_not_starve_the_other`: the client
+/// (or the server) sends a backlog, the other side answers, then the proxy
+/// runs until the answer has come through. Returns the proxy's task and the
+/// token of the answer's source (`b` for the server's answer).
+async fn busy_and_answered(client_is_busy: bool) -> (u64, Token) {
+    use std::io::{Read, Write};
+    use std::time::Instant;
+    let ProxiedStd {
+        client,
+        server,
+        proxy,
+        tokens: [a, b],
+    } = proxied_std(Resets::Neither);
+    let (busy, answering, quiet_source) = if client_is_busy {
+        (&client, &server, b)
+    } else {
+        (&server, &client, a)
+    };
+    // The proxy's task has not been polled yet: nothing here awaits. The
+    // busy side sends until the sockets are full; the other side answers.
+    busy.set_nonblocking(true).unwrap();
+    let chunk = vec![0x2a; 64 * 1024];
+    let mut backlog = 0;
+    while backlog < 64 << 20 {
+        match (&*busy).write(&chunk) {
+            Ok(n) => backlog += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("the busy side could not send: {e}"),
+        }
+    }
+    (&*answering).write_all(b"answer\n").unwrap();
+    // On loopback the answer is there at once on Linux; give other systems
+    // a moment (the proxy still waits).
+    std::thread::sleep(Duration::from_millis(20));
+    mark("the proxy starts");
+    // Each turn of this loop lets the proxy's task run once.
+    let deadline = Instant::now() + PATIENCE;
+    let mut answer = Vec::new();
+    let mut buf = [0; 64];
+    while !answer.ends_with(b"\n") {
+        code::executor::yield_now().await;
+        match (&*busy).read(&mut buf) {
+            Ok(0) => panic!("the connection ended before the answer came"),
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("reading the answer failed: {e}"),
+        }
+        assert!(
+            Instant::now() < deadline,
+            "an answer waited, but it did not come through the proxy in {PATIENCE:?} while \
+             the other direction was busy: both directions must make progress"
+        );
+    }
+    assert_bytes(&answer, b"answer\n", "another answer came through");
+    mark("the answer came");
+    // The proxy's task is dropped with the runtime: the backlog can stay.
+    (proxy.id(), quiet_source)
+}
+
+/// The most polls in a row of the `proxy` task, in `trace`, that used up
+/// the task's budget without trying to read `quiet_source`.
+fn longest_starvation(trace: &code::trace::Trace, proxy: u64, quiet_source: Token) -> usize {
+    let mut in_poll = false;
+    let (mut used_up, mut tried) = (false, false);
+    let (mut starved, mut longest) = (0, 0);
+    for event in trace.events() {
+        match event {
+            Event::Polled { task } if *task == proxy => {
+                in_poll = true;
+                (used_up, tried) = (false, false);
+            }
+            Event::BudgetUsedUp { task, .. } if in_poll && *task == Some(proxy) => used_up = true,
+            Event::Io {
+                token,
+                op: Op::Read,
+                ..
+            } if in_poll && *token == quiet_source => tried = true,
+            Event::Returned { task, .. } if *task == proxy => {
+                in_poll = false;
+                starved = if used_up && !tried { starved + 1 } else { 0 };
+                longest = longest.max(starved);
+            }
+            _ => {}
+        }
+    }
+    longest
+}
+
 // How the proxy waits. Most of a proxy's life is waiting: for either side
 // to say something, or for room to write. Its task must park meanwhile
 // (both directions' wakers with the reactor, in their own slots) and the
@@ -461,11 +669,7 @@ fn an_idle_proxy_costs_nothing() {
                     .await;
                     client.shutdown(Shutdown::Write).unwrap();
                     server.shutdown(Shutdown::Write).unwrap();
-                    let result = patiently(
-                        "copy_bidirectional did not return after both directions ended",
-                        async { Ok(proxy.await) },
-                    )
-                    .await;
+                    let result = patiently(NO_RETURN, async { Ok(proxy.await) }).await;
                     (result, id)
                 })
             })
@@ -536,11 +740,7 @@ fn a_proxy_facing_a_full_writer_sleeps() {
                     .await;
                     sending.await;
                     server.shutdown(Shutdown::Write).unwrap();
-                    let result = patiently(
-                        "copy_bidirectional did not return after both directions ended",
-                        async { Ok(proxy.await) },
-                    )
-                    .await;
+                    let result = patiently(NO_RETURN, async { Ok(proxy.await) }).await;
                     (received, result, id)
                 })
             })
