@@ -2,6 +2,13 @@
 //! and this tool, without `solutions/` and without the crates that check
 //! solutions. The workspace `Cargo.toml` is rewritten to leave them out, so
 //! `cargo test -p exercise-N` builds the same crates with the same tests.
+//!
+//! A handout is a course to *do*: its root `cargo test` runs the runtime's
+//! tests, the course tool's unit tests and the exercises, so it fails on
+//! the exercises not done yet and passes once all are. The book's blocks
+//! (`code/book-tests`, minutes to build) and this tool's own integration
+//! tests (they write handouts and grade fake courses: the instructor's
+//! work) are not part of it, and its README says only what it contains.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -25,6 +32,18 @@ const SKIPPED_NAMES: &[&str] = &[
 /// include their code from `solutions/`, so they leave with the solutions.
 const WALKTHROUGHS: &str = "book/walkthroughs";
 
+/// The course tool's integration tests: they hand out this course, grade
+/// fake ones and run the solutions, an instructor's checks that take
+/// minutes; a student's `cargo test` is about the student's work.
+const TOOL_TESTS: &str = "exercises/course/tests";
+
+/// Default members of the instructor's workspace that a student's root
+/// `cargo test` leaves out: every block of the book, built and run.
+const NOT_DEFAULT_FOR_STUDENTS: &[&str] = &["code/book-tests"];
+
+/// The student's root `cargo test` runs the exercises.
+const EXERCISES: &str = "exercises/exercise-*";
+
 pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error> {
     check_destination(&course.root, dir)?;
     let mut excluded = crates_that_need_solutions(&course.root)?;
@@ -35,8 +54,9 @@ pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error
         let member = member.trim_end_matches('/');
         !member.starts_with("solutions") && !excluded.iter().any(|crate_dir| crate_dir == member)
     };
-    let workspace = filter_members(&text, keep);
+    let workspace = defaults_for_students(&filter_members(&text, keep));
     excluded.push(WALKTHROUGHS.to_string());
+    excluded.push(TOOL_TESTS.to_string());
 
     fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
     let mut files = 0;
@@ -67,13 +87,16 @@ pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error
     left_out.extend(excluded.iter().map(|c| {
         if c == WALKTHROUGHS {
             format!("{c}/ (they explain the solutions)")
+        } else if c == TOOL_TESTS {
+            format!("{c}/ (they hand out and grade courses)")
         } else {
             format!("{c}/ (it checks the solutions)")
         }
     }));
     Ok(format!(
         "Wrote the handout to {} ({files} files).\nLeft out: {}.\n\
-         Students start with `cargo run -p course -- status` and `cargo test -p exercise-1`.\n",
+         Students start with `cargo run -p course -- status` and `cargo test -p exercise-1`; \
+         the root `cargo test` there passes once every exercise is done.\n",
         dir.display(),
         left_out.join(", ")
     ))
@@ -105,19 +128,86 @@ fn drop_walkthroughs_part(summary: &str) -> String {
     kept
 }
 
-/// The README and the book mention `solutions/`; say once why it is not here.
+/// The README as a student's: the instructors' and maintainers' sections
+/// and the rows of what the handout lacks go, the paragraph on `cargo test`
+/// says what it runs here, and a last section says what this copy is.
 fn note_in_readme(dir: &Path) -> Result<(), Error> {
     let readme = dir.join("README.md");
-    let Ok(mut text) = fs::read_to_string(&readme) else {
+    let Ok(text) = fs::read_to_string(&readme) else {
         return Ok(());
     };
-    text += "\n## This copy\n\n\
-             A handout for students, written by `cargo run -p course -- handout`. The \
-             solutions are not included, nor the book's walkthrough pages that \
-             explain them: where the book or this README mentions \
-             `solutions/solution-N`, a walkthrough or the check of the exercises, that \
-             is the instructor's copy. `cargo run -p course -- status` shows where you are.\n";
-    fs::write(&readme, text).map_err(|e| io_error("write", &readme, e))
+    fs::write(&readme, readme_for_students(&text)).map_err(|e| io_error("write", &readme, e))
+}
+
+/// Sections of the README that are for instructors and maintainers only.
+const INSTRUCTORS_SECTIONS: &[&str] = &["## For instructors", "## For maintainers"];
+
+/// What the root `cargo test` runs in a handout.
+const CARGO_TEST_HERE: &str = "Run all tests (the runtime, the course tool, and your exercises: \
+    each exercise's tests fail until you complete it, so this passes once every exercise is \
+    done):";
+
+pub fn readme_for_students(text: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.starts_with("## ") {
+            skipping = INSTRUCTORS_SECTIONS.contains(&line.trim());
+        }
+        if skipping {
+            continue;
+        }
+        if line.starts_with("Run all tests") {
+            // The paragraph, up to its blank line.
+            while lines.next_if(|l| !l.trim().is_empty()).is_some() {}
+            out += CARGO_TEST_HERE;
+            out.push('\n');
+            continue;
+        }
+        let row_of_what_is_not_here = line.starts_with("| `")
+            && ["solutions/", ".ci/"]
+                .iter()
+                .any(|gone| line.contains(gone));
+        if row_of_what_is_not_here {
+            continue;
+        }
+        out += line;
+        out.push('\n');
+    }
+    out += "\n## This copy\n\n\
+            A handout for students, written by `cargo run -p course -- handout`: the book, \
+            the runtime, the exercises and the course tool. The solutions are not included, \
+            nor the book's walkthrough pages that explain them: where the book mentions \
+            `solutions/solution-N` or a walkthrough, that is the instructor's copy. \
+            `cargo run -p course -- status` shows where you are.\n";
+    out
+}
+
+/// `default-members` for a student: the exercises in, the book's blocks out.
+fn defaults_for_students(manifest: &str) -> String {
+    let mut out = String::new();
+    for line in manifest.lines() {
+        let key = line.split('=').next().unwrap_or("").trim();
+        if key == "default-members" && line.contains(']') {
+            let mut entries: Vec<String> = quoted_strings(line.split_once('=').unwrap().1)
+                .into_iter()
+                .filter(|entry| !NOT_DEFAULT_FOR_STUDENTS.contains(&entry.as_str()))
+                .collect();
+            if !entries.iter().any(|e| e == EXERCISES) {
+                entries.push(EXERCISES.to_string());
+            }
+            let quoted: Vec<String> = entries.iter().map(|e| format!("\"{e}\"")).collect();
+            out += "# A student's `cargo test`: the runtime, the course tool and the exercises,\n\
+                    # so it passes once every exercise is done. The book's blocks:\n\
+                    # `cargo test -p book-tests`.\n";
+            out += &format!("default-members = [{}]\n", quoted.join(", "));
+        } else {
+            out += line;
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// A new or empty folder, outside the course (else the course would copy
@@ -458,6 +548,40 @@ code = { path = \"code\" }
         assert!(!needs_solutions(
             "description = \"solution-1 runs these tests\"\n[dependencies]\ncode.workspace = true"
         ));
+    }
+
+    #[test]
+    fn a_students_defaults_run_the_exercises_and_not_the_books_blocks() {
+        let manifest = "[workspace]\nmembers = [\"code\", \"exercises/exercise-*\"]\n\
+                        default-members = [\"code\", \"code/book-tests\", \"exercises/course\"]\n";
+        let students = defaults_for_students(manifest);
+        assert!(
+            students.contains(
+                "default-members = [\"code\", \"exercises/course\", \"exercises/exercise-*\"]\n"
+            ),
+            "{students}"
+        );
+        assert!(students.contains("members = [\"code\", \"exercises/exercise-*\"]\n"));
+    }
+
+    #[test]
+    fn a_students_readme_has_no_instructors_sections() {
+        let readme = "# Course\n\n## Set up\n\nRun all tests (the runtime, and the check\n\
+                      that every solution passes):\n\n```sh\ncargo test\n```\n\n\
+                      ## For instructors\n\ncargo test -p exercise-check\n\n## Layout\n\n\
+                      | path | what |\n| --- | --- |\n| `code/` | runtime |\n\
+                      | `solutions/check/` | the check |\n| `.ci/run` | CI |\n";
+        let students = readme_for_students(readme);
+        assert!(!students.contains("exercise-check"), "{students}");
+        assert!(!students.contains("solutions/check"), "{students}");
+        assert!(!students.contains(".ci/run"), "{students}");
+        assert!(!students.contains("solution passes"), "{students}");
+        assert!(
+            students.contains(&format!("{CARGO_TEST_HERE}\n\n```sh\ncargo test\n```")),
+            "{students}"
+        );
+        assert!(students.contains("| `code/` | runtime |"), "{students}");
+        assert!(students.contains("## This copy"), "{students}");
     }
 
     #[test]

@@ -152,8 +152,9 @@ fn next_step(row: &Row) -> String {
                 .unwrap_or_default();
             format!(
                 "{} — {chapter}read {readme}, then replace the todo!() at {place}. \
-                 Check with `cargo test -p {}`; stuck? {hint}.",
-                row.name, row.name
+                 Check with `cargo test -p {}`, or with `cargo run -p course -- watch {}`, \
+                 which runs the tests again each time you save; stuck? {hint}.",
+                row.name, row.name, row.number
             )
         }
         Outcome::CompileError { message } => format!(
@@ -166,8 +167,10 @@ fn next_step(row: &Row) -> String {
             row.name, row.name
         ),
         _ => format!(
-            "{} — run `cargo test -p {}` and read what the failing tests say; stuck? {hint}.",
-            row.name, row.name
+            "{} — run `cargo test -p {}` (or `cargo run -p course -- watch {}`, which runs \
+             the tests again each time you save) and read what the failing tests say; \
+             `cargo run -p course -- trace {}` steps through your run; stuck? {hint}.",
+            row.name, row.name, row.number, row.number
         ),
     }
 }
