@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  DESKTOP, PHONE, THEMES, arrowKeysScroll, axeViolations, diagramContrast, diagramsRendered, measureDiagrams,
+  DESKTOP, PHONE, THEMES, arrowKeysScroll, axeViolations, diagramsRendered,
   overflowingBlocks, pages as allPages, quizMarkContrast, search, serveBook, startBrowser, visibleSectionText, withTheme,
 } from './lib.mjs';
 
@@ -41,7 +41,7 @@ const PAGE_TIMEOUT_MS = 15_000;
  */
 const LOAD_TIMEOUT_MS = 60_000;
 
-/** The smallest text a diagram may show, in CSS pixels, at a phone's width. */
+/** The smallest text the benchmark chart may show, in CSS pixels, at a phone's width. */
 const MIN_DIAGRAM_TEXT_PX = 11;
 
 /** The dark theme that every page is checked in, besides light. */
@@ -64,9 +64,6 @@ const KNOWN_FAILURES = {
   // Terms whose first result is a section whose teaser comes from hidden
   // lines (`# ` lines, or a diagram's source): none now.
   search: [],
-  // Pages whose diagrams have no text alternative yet (mermaid's `accTitle:`
-  // and `accDescr`, which become the SVG's <title> and <desc>): none now.
-  diagramTextAlternatives: [],
 };
 
 const pages = () => allPages(bookDir);
@@ -124,9 +121,6 @@ async function screenshot(page, name, fullPage = false) {
 const stubPrint = (page) => page.addInitScript(() => {
   window.print = () => {
     window.__printRequested = true;
-    // What the printer would get: are the diagrams drawn at this moment?
-    window.__diagramsDrawnAtPrint = [...document.querySelectorAll('pre.mermaid')]
-      .every((pre) => pre.querySelector('svg'));
   };
 });
 
@@ -280,89 +274,7 @@ test('search leads to the prose about each key term', TEST_LIMIT, async () => {
     wrong.map((t) => `${t}: ${report[t].first.slice(0, 160)}`).join('\n')}`);
 });
 
-test(`diagrams: text at least ${MIN_DIAGRAM_TEXT_PX} px on a phone, wide ones scroll and take focus`, TEST_LIMIT, async () => {
-  const withDiagrams = pagesWith('class="mermaid"');
-  assert.ok(withDiagrams.length > 0, 'no page has a mermaid diagram: is mdbook-mermaid installed?');
-  const failures = [];
-  const missingAlternatives = [];
-  let diagrams = 0;
-  for (const viewport of [PHONE, DESKTOP]) {
-    for (const path of withDiagrams) {
-      const { page, problems } = await open(path, { viewport });
-      await diagramsRendered(page);
-      const measured = await measureDiagrams(page);
-      for (const d of measured) {
-        const where = `${path} diagram ${d.index + 1} at ${viewport.width} px`;
-        if (!d.rendered) { failures.push(`${where}: not drawn (mermaid source left as text?)`); continue; }
-        diagrams += 1;
-        if (d.smallestPx < MIN_DIAGRAM_TEXT_PX) {
-          failures.push(`${where}: text "${d.smallestText}" is ${d.smallestPx} px`);
-        }
-        if (d.overflows && !(d.focusable && d.name)) {
-          failures.push(`${where}: wider than the column (${d.width} > ${d.column} px) but cannot be scrolled by keyboard`);
-        }
-        if (viewport === DESKTOP && !(d.title && d.desc) && !missingAlternatives.includes(path)) {
-          missingAlternatives.push(path);
-        }
-      }
-      if (measured.some((d) => d.overflows)) {
-        // The reader is told, in words, that the box scrolls.
-        const hint = page.locator('pre.mermaid.scrolls + .scroll-hint').first();
-        if (!(await hint.isVisible())) failures.push(`${path} at ${viewport.width} px: a wide diagram has no visible scroll hint`);
-        // And the keyboard scrolls it.
-        const box = page.locator('pre.mermaid.scrolls').first();
-        if (!(await arrowKeysScroll(page, box))) failures.push(`${path}: arrow keys do not scroll a focused wide diagram`);
-        await box.evaluate((el) => { el.scrollLeft = 0; });
-      }
-      if (problems.length) failures.push(`${path}: ${problems.join('; ')}`);
-      const first = page.locator('pre.mermaid').first();
-      await first.evaluate((el) => { el.scrollIntoView(true); window.scrollBy(0, -70); });
-      await screenshot(page, `diagram-${shotName(path)}${viewport === PHONE ? '-phone' : ''}`);
-      await page.close();
-    }
-  }
-  assert.ok(diagrams > 0);
-  assert.deepEqual(failures, [], `diagrams:\n${failures.join('\n')}`);
-  const wrong = unexpected('diagramTextAlternatives', missingAlternatives);
-  assert.deepEqual(wrong, [], `diagrams without accTitle/accDescr (a text alternative): ${wrong.join(', ')}`);
-});
-
-test('diagrams: text and lines have contrast in all five themes, and follow a change of theme', TEST_LIMIT, async () => {
-  const withDiagrams = pagesWith('class="mermaid"');
-  const failures = [];
-  for (const theme of THEMES) {
-    for (const path of withDiagrams) {
-      const { page, problems } = await open(path, { theme });
-      await diagramsRendered(page);
-      for (const f of await diagramContrast(page)) {
-        failures.push(`${theme} ${path} diagram ${f.diagram + 1}: ${f.what} ${f.text ? `"${f.text}" ` : ''}${f.ratio}:1 (needs ${f.needed}:1)`);
-      }
-      if (problems.length) failures.push(`${theme} ${path}: ${problems.join('; ')}`);
-      await page.close();
-    }
-  }
-  // The reader picks another theme: the diagrams are drawn again in its
-  // colours, without reloading the page.
-  const path = withDiagrams[0];
-  const { page, problems } = await open(path, { theme: 'light' });
-  await diagramsRendered(page);
-  await page.evaluate(() => { window.__samePage = true; });
-  const fill = () => page.locator('pre.mermaid svg text, pre.mermaid svg foreignObject span').first()
-    .evaluate((el) => getComputedStyle(el).fill + '|' + getComputedStyle(el).color);
-  const before = await fill();
-  await page.click('#mdbook-theme-toggle');
-  await page.click(`#mdbook-theme-${DARK}`);
-  await diagramsRendered(page, 10_000, DARK);
-  assert.notEqual(await fill(), before, `${path}: the diagram kept its colours after a change to ${DARK}`);
-  assert.equal(await page.evaluate(() => window.__samePage), true, 'changing the theme reloaded the page');
-  for (const f of await diagramContrast(page)) {
-    failures.push(`after switching to ${DARK}, ${path}: ${f.what} ${f.ratio}:1`);
-  }
-  await screenshot(page, `diagram-after-theme-change-${DARK}`);
-  assert.deepEqual(problems, []);
-  await page.close();
-  assert.deepEqual(failures, [], `contrast in diagrams:\n${failures.join('\n')}`);
-});
+// The diagrams (fit, text alternatives, contrast, print): diagrams.test.mjs.
 
 test('code and output wider than the column show it and scroll by keyboard', TEST_LIMIT, async () => {
   const failures = [];
@@ -527,9 +439,6 @@ test('the print page renders every chapter, and each quiz on paper', TEST_LIMIT,
   assert.deepEqual(missing, [], 'chapters missing from print.html');
   assert.ok(await page.evaluate(() => window.__printRequested === true),
     'print.html did not open the print dialog');
-  // mdBook asks to print once the page has loaded: the diagrams are drawn by then.
-  assert.ok(await page.evaluate(() => window.__diagramsDrawnAtPrint === true),
-    'print.html asked to print before its diagrams were drawn');
   await screenshot(page, 'print');
   // On paper: each quiz's questions where the quiz is, the answers at the end.
   await page.emulateMedia({ media: 'print' });
@@ -603,13 +512,6 @@ test('each asset is shipped once', TEST_LIMIT, async () => {
   }
   const twice = [...byContent.values()].filter((paths) => paths.length > 1);
   assert.deepEqual(twice, [], 'the same file is shipped more than once');
-  // mermaid.min.js (2.6 MB) is loaded only by the pages that draw a diagram.
-  const withoutDiagrams = contentPages().find((p) => !readFileSync(join(bookDir, p), 'utf8').includes('class="mermaid"'));
-  const { page } = await open(withoutDiagrams);
-  await page.waitForTimeout(300);
-  assert.equal(await page.evaluate(() => performance.getEntriesByType('resource').some((r) => r.name.includes('mermaid.min'))),
-    false, `${withoutDiagrams} loads mermaid.min.js without a diagram to draw`);
-  await page.close();
 });
 
 test('the benchmark chart is legible on a phone and follows the theme', TEST_LIMIT, async () => {
@@ -636,17 +538,19 @@ test('the benchmark chart is legible on a phone and follows the theme', TEST_LIM
 });
 
 test('with JavaScript off, a chapter is still readable', TEST_LIMIT, async () => {
-  const path = pagesWith('class="mermaid"').find((p) => readFileSync(join(bookDir, p), 'utf8').includes('class="boring"'))
-    ?? pagesWith('class="mermaid"')[0];
+  const path = pagesWith('class="diagram"').find((p) => readFileSync(join(bookDir, p), 'utf8').includes('class="boring"'))
+    ?? pagesWith('class="diagram"')[0];
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: PHONE });
   const page = await context.newPage();
   await page.goto(base + path, { waitUntil: 'load' });
   const text = await page.locator('main').innerText();
   assert.ok(text.length > 1000, `${path} shows only ${text.length} characters without JavaScript`);
-  // A diagram is its source text, in a box that scrolls rather than spills.
-  const diagram = page.locator('pre.mermaid').first();
-  assert.match(await diagram.innerText(), /sequenceDiagram|flowchart/);
-  assert.equal(await diagram.evaluate((el) => getComputedStyle(el).overflowX), 'auto');
+  // A diagram is drawn already (an SVG in the page), within the column.
+  const diagram = page.locator('main figure.diagram > svg').first();
+  const { width, column } = await diagram.evaluate((el) => ({
+    width: el.getBoundingClientRect().width, column: el.closest('main').getBoundingClientRect().width,
+  }));
+  assert.ok(width > 100 && width <= column + 1, `${path}: the diagram is ${width} px wide in a ${column} px column`);
   await screenshot(page, `no-javascript-${shotName(path)}`);
   await context.close();
 });

@@ -218,6 +218,9 @@ function finish(name, id, svg, box, source) {
     out = out.replaceAll(`#${i})`, `#${id}-${i})`).replaceAll(`"#${i}"`, `"#${id}-${i}"`)
       .replace(new RegExp(`(aria-(?:labelledby|describedby)="[^"]*)\\b${i}\\b`, 'g'), `$1${id}-${i}`);
   }
+  // Markers and symbols nothing refers to (mermaid defines every arrow head
+  // it might use) are not drawn: out, with their now empty <defs>.
+  out = out.replace(/<(marker|symbol)\b(?![^>]*\sid=)[^>]*>.*?<\/\1>/g, '').replace(/<defs><\/defs>/g, '');
   // The root: size, role, and where it comes from.
   const sha = createHash('sha256').update(source).digest('hex');
   out = out.replace(/^<svg [^>]*>/, (root) => {

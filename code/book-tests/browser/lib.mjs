@@ -1,4 +1,4 @@
-// Helpers of the browser tests (browser.test.mjs, player.test.mjs): a static server for the
+// Helpers of the browser tests (browser.test.mjs, player.test.mjs, diagrams.test.mjs): a static server for the
 // built book, pages opened in a given theme and width, axe-core, and the
 // measurements the test makes (diagram text sizes, colour contrast, search).
 
@@ -132,15 +132,12 @@ export async function axeViolations(page) {
 }
 
 /**
- * Waits until every mermaid block on the page has become an SVG, sized for
- * the column (mermaid-init.js marks it `data-drawn` with the theme), or
- * gives up after `ms`: the checks that follow then say what is missing.
+ * Waits until the page's fonts have loaded: the diagrams are SVGs in the
+ * page (drawn beforehand, book/diagrams/), measured for the book's font, so
+ * their text is measured here in that font too. Gives up after `ms`.
  */
-export async function diagramsRendered(page, ms = 10_000, theme = null) {
-  await page.waitForFunction((wanted) =>
-    [...document.querySelectorAll('pre.mermaid')].every((pre) =>
-      pre.querySelector('svg') && pre.dataset.drawn && (!wanted || pre.dataset.drawn === wanted)),
-  theme, { timeout: ms }).catch(() => {});
+export async function diagramsRendered(page, ms = 10_000) {
+  await page.waitForFunction(() => document.fonts.status === 'loaded', null, { timeout: ms }).catch(() => {});
 }
 
 /** Presses → twice on the focused `box` and says whether it scrolled (scrolling is animated). */
@@ -160,13 +157,15 @@ export async function arrowKeysScroll(page, box) {
 }
 
 /**
- * Each diagram on the page as the reader sees it: the smallest text in CSS
- * pixels (font size times the SVG's scale), whether its box is wider than the
- * column, and whether that box scrolls and takes keyboard focus.
+ * Each diagram on the page (an inline SVG in a <figure class="diagram">) as
+ * the reader sees it: the smallest text in CSS pixels (font size times the
+ * SVG's scale), its width and the column's, whether anything of it reaches
+ * past the column, and its text alternative (the accessible name and
+ * description its role="img" gets from <title> and <desc>).
  */
 export function measureDiagrams(page) {
-  return page.evaluate(() => [...document.querySelectorAll('main pre.mermaid')].map((pre, index) => {
-    const svg = pre.querySelector('svg');
+  return page.evaluate(() => [...document.querySelectorAll('main figure.diagram')].map((figure, index) => {
+    const svg = figure.querySelector(':scope > svg');
     if (!svg) return { index, rendered: false };
     const scaleOf = (el) => {
       const m = el.getScreenCTM();
@@ -186,19 +185,33 @@ export function measureDiagrams(page) {
       const px = size * scaleOf(holder);
       if (px < smallest) { smallest = px; smallestText = own; }
     }
-    const scroller = pre.closest('.diagram-scroll') ?? pre;
+    const main = document.querySelector('main');
+    const column = main.getBoundingClientRect();
+    const box = svg.getBoundingClientRect();
+    // Everything drawn, not only the SVG's box: a label may stick out of it.
+    let right = box.right;
+    let left = box.left;
+    for (const el of svg.querySelectorAll('text, rect, path, line')) {
+      const b = el.getBoundingClientRect();
+      if (b.width === 0 && b.height === 0) continue;
+      right = Math.max(right, b.right);
+      left = Math.min(left, b.left);
+    }
+    const byIds = (attr) => (svg.getAttribute(attr) ?? '').split(/\s+/).filter(Boolean)
+      .map((id) => document.getElementById(id)?.textContent.trim() ?? '').join(' ').trim();
     return {
       index,
       rendered: true,
+      id: svg.id,
       smallestPx: Math.round(smallest * 10) / 10,
       smallestText,
-      width: Math.round(svg.getBoundingClientRect().width),
-      column: scroller.clientWidth,
-      overflows: scroller.scrollWidth > scroller.clientWidth + 1,
-      focusable: scroller.tabIndex >= 0,
-      name: scroller.getAttribute('aria-label') ?? '',
-      title: svg.querySelector(':scope > title')?.textContent ?? '',
-      desc: svg.querySelector(':scope > desc')?.textContent ?? '',
+      width: Math.round(box.width),
+      column: Math.round(column.width),
+      overflows: left < column.left - 1 || right > column.right + 1
+        || figure.scrollWidth > figure.clientWidth + 1 || document.documentElement.scrollWidth > innerWidth,
+      role: svg.getAttribute('role'),
+      name: svg.getAttribute('aria-label') || byIds('aria-labelledby'),
+      desc: byIds('aria-describedby'),
     };
   }));
 }
@@ -259,7 +272,7 @@ export function diagramContrast(page) {
       return c;
     };
     const failures = [];
-    document.querySelectorAll('main pre.mermaid svg').forEach((svg, diagram) => {
+    document.querySelectorAll('main figure.diagram > svg').forEach((svg, diagram) => {
       svg.scrollIntoView({ block: 'center', inline: 'center' });
       const isShape = (el) => el instanceof SVGGeometryElement && !(el instanceof SVGTextContentElement);
       for (const el of svg.querySelectorAll('text, foreignObject span, foreignObject div, foreignObject p')) {
