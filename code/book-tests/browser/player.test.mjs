@@ -58,8 +58,8 @@ after(async () => {
  * A page in `theme`, recording what a reader's console would show. Requests
  * that leave the book's server fail the test: the player needs no network.
  */
-async function open(path, { theme = 'light', viewport = DESKTOP, javaScriptEnabled = true } = {}) {
-  const context = await browser.newContext({ viewport, javaScriptEnabled });
+async function open(path, { theme = 'light', viewport = DESKTOP, javaScriptEnabled = true, touch = false } = {}) {
+  const context = await browser.newContext({ viewport, javaScriptEnabled, hasTouch: touch, isMobile: touch });
   const page = await context.newPage();
   page.setDefaultTimeout(PAGE_TIMEOUT_MS);
   const problems = [];
@@ -329,4 +329,105 @@ test('in print the player is hidden and the text trace prints', TEST_LIMIT, asyn
     'the text trace does not print');
   assert.deepEqual(problems, []);
   await close();
+});
+
+/**
+ * Some browsers take the focus from a button the moment it is disabled
+ * (Chromium did, in some versions; newer ones wait until the next frame).
+ * This makes every browser do it, so the test sees the worst case.
+ */
+const blurAtOnce = (page) => page.addInitScript(() => {
+  const disabled = Object.getOwnPropertyDescriptor(HTMLButtonElement.prototype, 'disabled');
+  Object.defineProperty(HTMLButtonElement.prototype, 'disabled', {
+    get() { return disabled.get.call(this); },
+    set(value) {
+      disabled.set.call(this, value);
+      if (value && document.activeElement === this) this.blur();
+    },
+  });
+});
+
+test('Enter on any player button, then ← or →, stays on the page (the focus stays in the player)', TEST_LIMIT, async () => {
+  const failures = [];
+  for (const [path, name] of Object.entries(PLAYERS)) {
+    const last = recording(name).steps.length;
+    const { page, problems, close } = await open(path);
+    await blurAtOnce(page);
+    await page.reload({ waitUntil: 'load' });
+    const player = page.locator('.trace-player');
+    await player.waitFor({ state: 'visible' });
+    const slider = player.getByRole('slider', { name: 'Step' });
+    // Each button from a step where Enter on it disables it (and from the
+    // middle): Last, Next at the one before the last, First, Back at step 2.
+    const cases = [['Last step', 3], ['Next step', last - 1], ['First step', 3], ['Back one step', 2],
+      ['Next step', 3], ['Back one step', 4]];
+    for (const [button, from] of cases) {
+      for (const key of ['ArrowLeft', 'ArrowRight']) {
+        await slider.fill(String(from));
+        await player.getByRole('button', { name: button }).focus();
+        await page.keyboard.press('Enter');
+        const inPlayer = await player.evaluate((root) => root.contains(document.activeElement));
+        await page.keyboard.press(key);
+        // mdBook turns the page by setting location.href: give it time to.
+        await page.waitForTimeout(150);
+        if (!page.url().endsWith(path)) {
+          failures.push(`${path}: Enter on "${button}" at step ${from}, then ${key}: went to ${page.url()}`);
+          await page.goto(base + path, { waitUntil: 'load' });
+          await player.waitFor({ state: 'visible' });
+        } else if (!inPlayer) {
+          failures.push(`${path}: Enter on "${button}" at step ${from}: the focus left the player`);
+        }
+      }
+    }
+    failures.push(...problems.map((p) => `${path}: ${p}`));
+    await close();
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('the player keeps its height from step to step, at a laptop and a phone width', TEST_LIMIT, async () => {
+  const failures = [];
+  for (const [path, name] of Object.entries(PLAYERS)) {
+    const steps = recording(name).steps.length;
+    for (const viewport of [DESKTOP, PHONE]) {
+      const { page, close } = await open(path, { viewport });
+      const player = page.locator('.trace-player');
+      await player.waitFor({ state: 'visible' });
+      const slider = player.getByRole('slider', { name: 'Step' });
+      const heights = [];
+      for (let n = 1; n <= steps; n++) {
+        await slider.fill(String(n));
+        heights.push(await player.evaluate((root) => root.getBoundingClientRect().height));
+      }
+      const jump = Math.max(...heights) - Math.min(...heights);
+      if (jump > 1) failures.push(`${path} at ${viewport.width} px: the player's height changes by ${Math.round(jump)} px between steps`);
+      await close();
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('the explanations do not number steps, which would read like the player\'s own', TEST_LIMIT, async () => {
+  for (const name of Object.values(PLAYERS)) {
+    for (const step of recording(name).steps) {
+      assert.doesNotMatch(step.meaning, /\bsteps? \d/i, `${name}: "${step.meaning}"`);
+    }
+  }
+  // What the player shows is the recording's text.
+  const { page, close } = await open('following-the-data.html');
+  const player = page.locator('.trace-player');
+  await player.getByRole('slider', { name: 'Step' }).fill('10');
+  assert.doesNotMatch(await player.locator('.tp-meaning').innerText(), /\bstep \d/i);
+  await close();
+});
+
+test('the keys\' help shows with a mouse, not on a touch screen', TEST_LIMIT, async () => {
+  const desk = await open('following-the-data.html');
+  assert.ok(await desk.page.locator('.trace-player .tp-help').isVisible(), 'no keyboard help with a mouse');
+  await desk.close();
+  const phone = await open('following-the-data.html', { viewport: PHONE, touch: true });
+  assert.ok(await phone.page.evaluate(() => matchMedia('(pointer: coarse)').matches), 'the touch screen is not emulated');
+  await phone.page.locator('.trace-player').waitFor({ state: 'visible' });
+  assert.ok(!(await phone.page.locator('.trace-player .tp-help').isVisible()), 'keyboard help on a touch screen');
+  await phone.close();
 });
