@@ -31,6 +31,11 @@ use exercise_1::AsyncTcpStream;
 
 use behaviour::{WAIT, assert_parked, capture, record, within};
 
+/// Bytes shown as text in the messages.
+#[path = "../../bytes.rs"]
+mod bytes;
+use bytes::assert_bytes;
+
 /// Enough for every test here, with room for a slow machine.
 const LIMIT: Duration = Duration::from_secs(5);
 
@@ -42,10 +47,45 @@ fn connected_pair() -> (std::net::TcpStream, std::net::TcpStream) {
     (client, server)
 }
 
-/// `AsyncTcpStream::from_std`, failing the test with a readable message.
+/// `AsyncTcpStream::from_std`, failing the test with a readable message,
+/// also if the stream was left in blocking mode.
 fn wrap(stream: std::net::TcpStream) -> AsyncTcpStream {
-    AsyncTcpStream::from_std(stream)
-        .unwrap_or_else(|e| panic!("AsyncTcpStream::from_std returned an error: {e}"))
+    // A copy of the socket's handle, to look at its mode afterwards: on
+    // Unix both handles share one open file, and so its non-blocking flag.
+    #[cfg(unix)]
+    let probe = stream.try_clone().expect("try_clone");
+    let wrapped = AsyncTcpStream::from_std(stream)
+        .unwrap_or_else(|e| panic!("AsyncTcpStream::from_std returned an error: {e}"));
+    #[cfg(unix)]
+    assert_non_blocking(probe);
+    wrapped
+}
+
+/// Fails the test at once if `probe`'s socket is in blocking mode, rather
+/// than let every test that uses it block a thread and time out, each with
+/// a message about wakers.
+///
+/// Unix only: on Windows a socket's copied handle need not share its mode,
+/// and a blocking socket there fails the tests by their time limits.
+#[cfg(unix)]
+fn assert_non_blocking(probe: std::net::TcpStream) {
+    /// How long a peek may take on a non-blocking socket: it returns at
+    /// once; a blocking one waits for data that may never come.
+    const PEEK_LIMIT: Duration = Duration::from_secs(1);
+    let (done, result) = std::sync::mpsc::channel();
+    // The peek runs on a thread of its own: on a blocking socket it blocks
+    // until data comes or the connection ends (the test's end closes it).
+    std::thread::spawn(move || {
+        let _ = done.send(probe.peek(&mut [0; 1]).map(|_| ()));
+    });
+    if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = result.recv_timeout(PEEK_LIMIT) {
+        panic!(
+            "your socket is in blocking mode: a read of a socket with no data waited instead of \
+             returning WouldBlock. A blocking read or write stops the whole thread, and with it \
+             every task and the reactor. In from_std, call stream.set_nonblocking(true)? \
+             before wrapping it in mio::net::TcpStream::from_std (chapter \"AsyncTcpStream\")"
+        );
+    }
 }
 
 /// What a failed read or write most likely means.
@@ -166,7 +206,7 @@ fn echo_round_trip() {
             })
         },
     );
-    assert_eq!(echoed, b"hello, echo", "the echo came back different");
+    assert_bytes(&echoed, b"hello, echo", "the echo came back different");
 }
 
 #[test]
@@ -193,7 +233,11 @@ fn read_waits_until_data_arrives() {
             })
         },
     );
-    assert_eq!(received, b"late data");
+    assert_bytes(
+        &received,
+        b"late data",
+        "the reader got other bytes than were sent",
+    );
 }
 
 #[test]
@@ -212,14 +256,18 @@ fn writer_is_woken_when_the_socket_has_room_again() {
             capture(|| {
                 code::block_on(async {
                     let (client, server) = connected_pair();
-                    let (client, server) = (wrap(client), wrap(server));
-                    let data = pattern(LEN);
-                    let writer = code::spawn(async move { send_all(&client, &data).await });
-                    // A slow start: the writer fills the socket buffers first.
-                    code::time::sleep(Duration::from_millis(50)).await;
-                    let received = receive(&server, LEN).await;
-                    writer.await;
-                    received
+                    let client = wrap(client);
+                    // The reader is a plain blocking socket on a thread of
+                    // its own, so only the writer is your code. A slow
+                    // start: the writer fills the socket buffers first.
+                    let reader = std::thread::spawn(move || {
+                        use std::io::Read;
+                        std::thread::sleep(Duration::from_millis(50));
+                        let mut received = vec![0; LEN];
+                        (&server).read_exact(&mut received).map(|()| received)
+                    });
+                    send_all(&client, &pattern(LEN)).await;
+                    reader.join().unwrap().expect("the reader's read failed")
                 })
             })
         },
@@ -306,10 +354,10 @@ fn read_returns_zero_at_end_of_stream() {
             })
         },
     );
-    assert_eq!(
-        reads.concat(),
+    assert_bytes(
+        &reads.concat(),
         b"bye",
-        "the bytes before the end of stream got lost"
+        "the bytes before the end of stream got lost",
     );
 }
 
@@ -619,7 +667,11 @@ fn a_reader_sleeps_until_its_data_comes() {
             })
         },
     );
-    assert_eq!(received, b"late data");
+    assert_bytes(
+        &received,
+        b"late data",
+        "the reader got other bytes than were sent",
+    );
     assert_parked(
         &trace,
         trace.polls(reader),

@@ -48,6 +48,7 @@ use exercise_1::AsyncUdpSocket;
 // The time limit, the explanation of a failed call and the checks of how a
 // task waits are part 1's.
 use super::behaviour::{WAIT, assert_parked, record, within};
+use super::bytes::assert_bytes;
 use super::{LIMIT, assert_parked_in, counting_waker, explain};
 
 /// A socket on a port of the OS's choosing, failing the test with a
@@ -170,8 +171,8 @@ fn a_datagram_reaches_the_address_given_and_says_where_it_came_from() {
             })
         },
     );
-    assert_eq!(ping, b"ping", "the first datagram arrived changed");
-    assert_eq!(pong, b"pong", "the answer arrived changed");
+    assert_bytes(&ping, b"ping", "the first datagram arrived changed");
+    assert_bytes(&pong, b"pong", "the answer arrived changed");
 }
 
 #[test]
@@ -193,7 +194,11 @@ fn recv_from_waits_until_a_datagram_arrives() {
             })
         },
     );
-    assert_eq!(received, b"late datagram");
+    assert_bytes(
+        &received,
+        b"late datagram",
+        "the receiver got another datagram",
+    );
 }
 
 #[test]
@@ -218,10 +223,11 @@ fn each_recv_from_returns_one_datagram() {
             })
         },
     );
-    assert_eq!(
-        datagrams,
-        [&b"one"[..], b"two", b"three"],
-        "each recv_from() must return exactly one datagram, whole, in the order sent"
+    assert_bytes(
+        &datagrams.join(&b'|'),
+        b"one|two|three",
+        "each recv_from() must return exactly one datagram, whole, in the order sent (shown \
+         here joined with '|')",
     );
 }
 
@@ -243,12 +249,17 @@ fn an_empty_datagram_is_a_datagram() {
             })
         },
     );
-    assert_eq!(
-        empty.0, b"",
+    assert_bytes(
+        &empty.0,
+        b"",
         "the first datagram received should be the empty one; recv_from returns (0, sender) \
-         for it, which is not the end of anything"
+         for it, which is not the end of anything",
     );
-    assert_eq!(next.0, b"next", "the datagram after the empty one got lost");
+    assert_bytes(
+        &next.0,
+        b"next",
+        "the datagram after the empty one got lost",
+    );
 }
 
 #[test]
@@ -274,9 +285,10 @@ fn a_datagram_longer_than_the_buffer_loses_the_rest() {
     );
     match first {
         // Linux and macOS: the first bytes, the rest dropped.
-        Ok(bytes) => assert_eq!(
-            bytes, b"0123",
-            "a datagram longer than the buffer should fill it with its first bytes"
+        Ok(bytes) => assert_bytes(
+            &bytes,
+            b"0123",
+            "a datagram longer than the buffer should fill it with its first bytes",
         ),
         // Windows: WSAEMSGSIZE; the datagram is dropped all the same.
         Err(e) => assert!(
@@ -285,11 +297,73 @@ fn a_datagram_longer_than_the_buffer_loses_the_rest() {
             explain("recv_from() into a buffer too small for the datagram", e)
         ),
     }
-    assert_eq!(
-        second, b"next",
+    assert_bytes(
+        &second,
+        b"next",
         "after a datagram that did not fit, the next recv_from() must return the next \
          datagram: the OS drops the end of one that did not fit, and so must you (do not keep \
-         it for later)"
+         it for later)",
+    );
+}
+
+#[test]
+fn a_receive_into_an_empty_buffer_takes_a_datagram() {
+    let (parked, first, second) = within(
+        LIMIT,
+        "recv_from() into an empty buffer, with a datagram sent, did not return: it takes \
+         the next datagram like any other receive",
+        || {
+            code::block_on(async {
+                let socket = bind();
+                let sender = std_socket();
+                // Nothing sent yet: an empty buffer waits for a datagram too.
+                let (waker, wakes) = counting_waker();
+                let parked = socket.poll_recv_from(&mut Context::from_waker(&waker), &mut []);
+                let parked = match parked {
+                    Poll::Pending => {
+                        assert_parked_in(
+                            socket.token(),
+                            Direction::Read,
+                            &waker,
+                            &wakes,
+                            "poll_recv_from into an empty buffer on a socket with no datagram",
+                        );
+                        Ok(())
+                    }
+                    Poll::Ready(result) => Err(format!("{result:?}")),
+                };
+                sender.send_to(b"cut", address(&socket)).unwrap();
+                sender.send_to(b"next", address(&socket)).unwrap();
+                let first = socket.recv_from(&mut []).await;
+                (parked, first, receive(&socket, 64).await.0)
+            })
+        },
+    );
+    if let Err(returned) = parked {
+        panic!(
+            "poll_recv_from into an empty buffer returned {returned} on a socket nothing was \
+             sent to: an empty buffer is not the stream's empty-buffer rule here. It receives \
+             the next datagram as any receive does (cut to nothing, as a datagram longer than \
+             the buffer is cut), so with none there it waits: try recv_from, and on WouldBlock \
+             store the waker and return Pending"
+        );
+    }
+    match first {
+        // Linux and macOS: the datagram, cut to nothing.
+        Ok((n, _)) => assert_eq!(n, 0, "recv_from() into an empty buffer returned Ok({n})"),
+        // Windows: WSAEMSGSIZE, as for any datagram longer than the buffer.
+        Err(e) => assert!(
+            cfg!(windows) && e.kind() != io::ErrorKind::WouldBlock,
+            "{}",
+            explain("recv_from() into an empty buffer", e)
+        ),
+    }
+    assert_bytes(
+        &second,
+        b"next",
+        "after a receive into an empty buffer, the next recv_from() must return the datagram \
+         after the one it took: a receive into an empty buffer takes a datagram and cuts it \
+         to nothing, as the OS does (do not answer it without receiving)",
     );
 }
 
@@ -374,7 +448,11 @@ fn a_receiver_and_a_sender_share_one_socket() {
         assert!(!datagram.is_empty());
     }
     let datagrams: Vec<&[u8]> = echoed.iter().map(|(d, _)| d.as_slice()).collect();
-    assert_eq!(datagrams, [&b"a"[..], b"bb", b"ccc"]);
+    assert_bytes(
+        &datagrams.join(&b'|'),
+        b"a|bb|ccc",
+        "the echoed datagrams, joined with '|'",
+    );
 }
 
 #[test]
@@ -438,7 +516,11 @@ fn a_receiver_sleeps_until_its_datagram_comes() {
             })
         },
     );
-    assert_eq!(received, b"late datagram");
+    assert_bytes(
+        &received,
+        b"late datagram",
+        "the receiver got another datagram",
+    );
     assert_parked(
         &trace,
         trace.polls(receiver),
