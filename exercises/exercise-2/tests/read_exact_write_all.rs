@@ -33,6 +33,11 @@ use mocks::{
 mod behaviour;
 use behaviour::{WAIT, assert_parked, capture, record, within};
 
+/// Bytes shown as text in the messages.
+#[path = "../../bytes.rs"]
+mod bytes;
+use bytes::assert_bytes;
+
 /// The chapter the messages send a learner back to.
 const CHAPTER: &str = "Partial reads and writes";
 
@@ -316,8 +321,8 @@ fn interrupted_reads_and_writes_are_tried_again() {
                 })
             },
         );
-    assert_eq!(&buf, b"interrupted", "read_exact got the wrong bytes");
-    assert_eq!(written, b"interrupted", "write_all wrote the wrong bytes");
+    assert_bytes(&buf, b"interrupted", "read_exact got the wrong bytes");
+    assert_bytes(&written, b"interrupted", "write_all wrote the wrong bytes");
 }
 
 #[test]
@@ -413,7 +418,7 @@ fn read_exact_sleeps_while_the_reader_is_not_ready() {
             })
         },
     );
-    assert_eq!(&buf, b"ten bytes!", "read_exact got the wrong bytes");
+    assert_bytes(&buf, b"ten bytes!", "read_exact got the wrong bytes");
     assert_parked(
         &trace,
         polls,
@@ -448,7 +453,7 @@ fn write_all_sleeps_while_the_writer_is_not_ready() {
             })
         },
     );
-    assert_eq!(written, b"ten bytes!", "write_all wrote the wrong bytes");
+    assert_bytes(&written, b"ten bytes!", "write_all wrote the wrong bytes");
     assert_parked(
         &trace,
         polls,

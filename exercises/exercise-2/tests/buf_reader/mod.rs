@@ -16,6 +16,7 @@ use exercise_2::BufReader;
 
 use super::LIMIT;
 use super::behaviour::{WAIT, assert_parked, record, within};
+use super::bytes::assert_bytes;
 use super::mocks::{Failing, Gate, GatedReader, TrickleReader, watched};
 
 /// A reader of `data` that gives at most `chunk` bytes per read.
@@ -302,10 +303,52 @@ fn bytes_after_a_line_are_kept_for_the_next_read() {
         },
     );
     assert_eq!(header, "LENGTH 10\n");
-    assert_eq!(
-        &body, b"helloworld",
+    assert_bytes(
+        &body,
+        b"helloworld",
         "after read_line, a read through the BufReader must return the bytes that followed \
-         the line (they are in its buffer) before reading from the inner reader"
+         the line (they are in its buffer) before reading from the inner reader",
+    );
+}
+
+#[test]
+fn bytes_after_a_line_are_handed_out_once() {
+    // Small reads, so that a poll_read that hands out buffered bytes without
+    // consuming them shows: it would hand out the same ones again and again.
+    let (header, body) = within(
+        LIMIT,
+        "reading a line, then the bytes after it 3 at a time, did not finish",
+        || {
+            code::block_on(async {
+                let mut reader = trickle(b"LENGTH 10\nhelloworld", 100);
+                let mut header = String::new();
+                reader.read_line(&mut header).await.unwrap();
+                let mut body = Vec::new();
+                // 10 bytes in reads of 3 take 4 reads, and one more for the
+                // end of the stream; a few more are allowed.
+                for _ in 0..20 {
+                    let mut small = [0; 3];
+                    let n = std::future::poll_fn(|cx| {
+                        code::io::AsyncRead::poll_read(&mut reader, cx, &mut small)
+                    })
+                    .await
+                    .unwrap_or_else(|e| panic!("a read through the BufReader failed: {e}"));
+                    if n == 0 {
+                        break;
+                    }
+                    body.extend_from_slice(&small[..n]);
+                }
+                (header, body)
+            })
+        },
+    );
+    assert_eq!(header, "LENGTH 10\n");
+    assert_bytes(
+        &body,
+        b"helloworld",
+        "after read_line, reads of 3 bytes through the BufReader must return the 10 bytes \
+         that followed the line, each once, then Ok(0): poll_read must consume what it hands \
+         out of the buffer (self.consume(n)), or the next read hands out the same bytes again",
     );
 }
 
