@@ -197,7 +197,11 @@ test('on paper from the navy theme: diagrams in black on light fills, the chart 
       const fills = await svg.evaluate((el) => [...el.querySelectorAll('rect, path, polygon')]
         .map((shape) => getComputedStyle(shape).fill)
         .filter((fill) => fill && fill !== 'none' && !/rgba\([^)]*,\s*0\)/.test(fill)));
-      const texts = await svg.evaluate((el) => [...el.querySelectorAll('text')].map((t) => getComputedStyle(t).fill));
+      // The colour of each piece of text: a <tspan>'s own where the text is in tspans.
+      const texts = await svg.evaluate((el) => [...el.querySelectorAll('text')]
+        .flatMap((t) => (t.querySelector('tspan') ? [...t.querySelectorAll('tspan')] : [t]))
+        .filter((t) => t.textContent.trim())
+        .map((t) => getComputedStyle(t).fill));
       const dark = (colour) => colour.match(/[\d.]+/g).slice(0, 3).every((v) => Number(v) < 60);
       const light = (colour) => {
         const [r, g, b, a = 1] = colour.match(/[\d.]+/g).map(Number);
