@@ -6,8 +6,8 @@
 //! while; the frame writer writes into stand-ins that record each write,
 //! take 7 bytes at a time, or take nothing. Then the same code carries
 //! frames over an in-memory pipe and over a TCP connection. Each test runs
-//! under `code::testing::within`, so a loop that never ends fails in
-//! seconds.
+//! under a time limit (`within`, from behaviour.rs), so a loop that never
+//! ends fails in seconds.
 
 /// An in-memory pipe between two tasks.
 #[path = "pipe/mod.rs"]
@@ -26,7 +26,6 @@ use std::time::{Duration, Instant};
 
 use code::io::{AsyncRead, AsyncWrite};
 use code::net::{AsyncTcpListener, AsyncTcpStream};
-use code::testing::within;
 use exercise_5::{FrameReader, FrameWriter, READ_SIZE, WRITE_BUFFER_CAPACITY};
 
 #[path = "../../mocks.rs"]
@@ -36,7 +35,7 @@ use mocks::{Failing, FullWriter, Gate, GatedReader, GatedWriter, TrickleReader, 
 /// Checks of how a task waits, shared by the exercises' tests.
 #[path = "../../behaviour.rs"]
 mod behaviour;
-use behaviour::{WAIT, assert_parked};
+use behaviour::{WAIT, assert_parked, record, within};
 
 use mocks::watched;
 use pipe::pipe;
@@ -581,7 +580,7 @@ fn read_frame_sleeps_while_the_reader_is_not_ready() {
         "read_frame did not finish with a reader that became ready after 200 ms: when \
          poll_read returns Pending, return Pending too; the reader wakes the task",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let gate = Gate::new(CHAPTER);
                     let mut reader =
@@ -617,7 +616,7 @@ fn read_frame_parks_on_an_empty_pipe() {
         LIMIT,
         "read_frame did not finish on a pipe whose writer sent a frame after 200 ms",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let (mut writer, reader) = pipe(1024, 1024);
                     code::spawn(async move {
@@ -923,7 +922,7 @@ fn flush_sleeps_while_the_writer_is_not_ready() {
         "flush did not finish with a writer that became ready after 200 ms: when poll_write \
          returns Pending, return Pending too; the writer wakes the task",
         || {
-            code::trace::record(|| {
+            record(|| {
                 code::block_on(async {
                     let gate = Gate::new(CHAPTER);
                     let mut writer = FrameWriter::new(GatedWriter::new(&gate));
