@@ -535,7 +535,7 @@ fn the_program_runs_the_echo_server_on_the_port_it_names() {
 /// Set in the environment of the server process that
 /// `serve_waits_and_tries_again_when_accept_fails` starts.
 #[cfg(unix)]
-const ACCEPT_CHILD: &str = "EXERCISE_3_ACCEPT_ERROR_SERVER";
+pub(crate) const ACCEPT_CHILD: &str = "EXERCISE_3_ACCEPT_ERROR_SERVER";
 
 /// `serve` must outlive a failed `accept`: report it, pause, try again.
 ///
@@ -552,21 +552,53 @@ const ACCEPT_CHILD: &str = "EXERCISE_3_ACCEPT_ERROR_SERVER";
 #[test]
 fn serve_waits_and_tries_again_when_accept_fails() {
     if std::env::var_os(ACCEPT_CHILD).is_some() {
-        accept_error_server();
+        accept_error_server(ServerKind::Echo);
     } else {
-        accept_error_clients();
+        accept_error_clients(ServerKind::Echo);
     }
 }
 
-/// The server process: `serve` with room for one more connection.
+/// The server that an accept-error test runs: `serve`, or the chat (whose
+/// test, in `chat/mod.rs`, is this one for `chat`).
 #[cfg(unix)]
-fn accept_error_server() {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum ServerKind {
+    Echo,
+    Chat,
+}
+
+#[cfg(unix)]
+impl ServerKind {
+    /// The function under test, for the messages.
+    fn name(self) -> &'static str {
+        match self {
+            ServerKind::Echo => "serve",
+            ServerKind::Chat => "chat",
+        }
+    }
+
+    /// The test that runs this server in a process of its own.
+    fn test(self) -> &'static str {
+        match self {
+            ServerKind::Echo => "serve_waits_and_tries_again_when_accept_fails",
+            ServerKind::Chat => "chat_waits_and_tries_again_when_accept_fails",
+        }
+    }
+}
+
+/// The server process: `serve` or `chat` with room for one more
+/// connection.
+#[cfg(unix)]
+pub(crate) fn accept_error_server(server: ServerKind) {
     code::block_on(async {
         let listener = AsyncTcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
         println!("listening on {}", listener.local_addr().unwrap());
         allow_one_more_file();
-        serve(listener).await;
-        println!("serve returned");
+        match server {
+            ServerKind::Echo => serve(listener).await,
+            ServerKind::Chat => exercise_3::chat(listener).await,
+        }
+        println!("{} returned", server.name());
     });
 }
 
@@ -598,7 +630,7 @@ fn allow_one_more_file() {
 
 /// The clients, in this process; the server is a child process.
 #[cfg(unix)]
-fn accept_error_clients() {
+pub(crate) fn accept_error_clients(kind: ServerKind) {
     use std::io::{BufRead, BufReader, Read, Write};
     use std::process::{Command, Stdio};
     use std::sync::mpsc;
@@ -614,11 +646,7 @@ fn accept_error_clients() {
 
     let mut server = Server(
         Command::new(std::env::current_exe().unwrap())
-            .args([
-                "serve_waits_and_tries_again_when_accept_fails",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+            .args([kind.test(), "--nocapture", "--test-threads=1"])
             .env(ACCEPT_CHILD, "1")
             .env("RUST_BACKTRACE", "0")
             .stdout(Stdio::piped())
@@ -642,7 +670,7 @@ fn accept_error_clients() {
             .map_while(Result::ok)
             .collect::<Vec<_>>()
     });
-    let result = accept_error_scenario(&stdout);
+    let result = accept_error_scenario(&stdout, kind);
     // Stop the server and collect what it said, for the verdict.
     drop(server);
     let said: Vec<String> = stdout.try_iter().collect();
@@ -659,10 +687,13 @@ fn accept_error_clients() {
             .join("\n")
     );
     if let Err(problem) = result {
-        let problem = if said.iter().any(|l| l.contains("serve returned")) {
-            "serve returned after a failed accept: it must never give up on the listener. \
-             Report the error (eprintln!), pause (code::time::sleep(100 ms)) and accept again"
-                .to_string()
+        let name = kind.name();
+        let problem = if said.iter().any(|l| l.contains(&format!("{name} returned"))) {
+            format!(
+                "{name} returned after a failed accept: it must never give up on the listener. \
+                 Report the error (eprintln!), pause (code::time::sleep(100 ms)) and accept \
+                 again"
+            )
         } else {
             problem
         };
@@ -675,18 +706,20 @@ fn accept_error_clients() {
         .count();
     assert!(
         reports > 0,
-        "accept failed (too many open files) and serve went on, but said nothing: report a \
+        "accept failed (too many open files) and {} went on, but said nothing: report a \
          failed accept on stderr (eprintln!), so that whoever runs the server can see why \
-         clients wait\n\n{printed}"
+         clients wait\n\n{printed}",
+        kind.name()
     );
     // Half a second of failures with a pause of 100 ms between tries: about
     // 5 reports. A loaded machine makes fewer, never more; a busy loop
     // makes thousands.
     assert!(
         reports <= 30,
-        "serve tried accept {reports} times in about half a second: after a failed accept, \
+        "{} tried accept {reports} times in about half a second: after a failed accept, \
          pause (code::time::sleep(Duration::from_millis(100))) before trying again; trying \
          again at once fails again at once, a busy loop that burns a core\n\n{}",
+        kind.name(),
         errors
             .iter()
             .take(10)
@@ -697,7 +730,10 @@ fn accept_error_clients() {
 
     /// Serves one client, makes the second one's accept fail for half a
     /// second, then frees a descriptor and expects the second served.
-    fn accept_error_scenario(stdout: &mpsc::Receiver<String>) -> Result<(), String> {
+    fn accept_error_scenario(
+        stdout: &mpsc::Receiver<String>,
+        kind: ServerKind,
+    ) -> Result<(), String> {
         let addr: SocketAddr = loop {
             let line = stdout
                 .recv_timeout(Duration::from_secs(10))
@@ -707,45 +743,43 @@ fn accept_error_clients() {
                 break addr.trim().parse().unwrap();
             }
         };
-        let round_trip = |client: &mut std::net::TcpStream, message: &[u8], who: &str| {
-            client
-                .set_read_timeout(Some(Duration::from_secs(3)))
-                .unwrap();
-            client
-                .write_all(message)
-                .map_err(|e| format!("{who} could not send: {e}"))?;
-            let mut reply = vec![0; message.len()];
-            client
-                .read_exact(&mut reply)
-                .map_err(|e| format!("{who} got no echo ({e})"))?;
-            if reply != message {
-                return Err(format!("{who} got back other bytes than it sent"));
+        // What a client waits for to know it was served: the echo of what
+        // it sent, or the chat's welcome.
+        let (message, answer): (&[u8], &[u8]) = match kind {
+            ServerKind::Echo => (b"hello", b"hello"),
+            ServerKind::Chat => (b"", exercise_3::WELCOME),
+        };
+        let served = |client: &mut std::net::TcpStream| -> io::Result<()> {
+            client.set_read_timeout(Some(Duration::from_secs(3)))?;
+            let mut reply = vec![0; answer.len()];
+            client.read_exact(&mut reply)?;
+            if reply != answer {
+                return Err(io::Error::other(format!(
+                    "it got {:?} where it expected {:?}",
+                    String::from_utf8_lossy(&reply),
+                    String::from_utf8_lossy(answer)
+                )));
             }
             Ok(())
         };
         let mut first = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
-        round_trip(&mut first, b"first", "the first client")?;
+        first.write_all(message).map_err(|e| e.to_string())?;
+        served(&mut first).map_err(|e| format!("the first client was not served: {e}"))?;
         // The kernel completes the handshake and queues the connection; the
         // server's accept fails: no descriptor left for it.
         let mut second = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
-        second.write_all(b"second").map_err(|e| e.to_string())?;
+        second.write_all(message).map_err(|e| e.to_string())?;
         std::thread::sleep(Duration::from_millis(500));
-        // The first client leaves; its echo task ends and frees its descriptor.
+        // The first client leaves; its tasks end and free its descriptor.
         drop(first);
-        second
-            .set_read_timeout(Some(Duration::from_secs(3)))
-            .unwrap();
-        let mut reply = [0; 6];
-        second.read_exact(&mut reply).map_err(|e| {
+        served(&mut second).map_err(|e| {
             format!(
-                "the client that waited while accept failed (too many open files) got no \
-                     echo after a descriptor was free again ({e}): serve must not give up on a \
-                     failed accept: report it, pause 100 ms (code::time::sleep) and try again"
+                "the client that waited while accept failed (too many open files) was not \
+                 served after a descriptor was free again ({e}): {} must not give up on a \
+                 failed accept: report it, pause 100 ms (code::time::sleep) and try again",
+                kind.name()
             )
         })?;
-        if &reply != b"second" {
-            return Err("the waiting client got back other bytes than it sent".into());
-        }
         Ok(())
     }
 }

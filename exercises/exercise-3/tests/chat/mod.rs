@@ -590,10 +590,26 @@ fn a_client_that_falls_too_far_behind_is_disconnected() {
                     first_difference(&received, &text)
                 );
 
-                // The room goes on without it.
+                // The room goes on without it, and it has nothing more to
+                // say there: a line it sends now reaches nobody.
                 let mut newcomer = Client::join(addr, "newcomer").await;
+                let ghost = "a line from the client that was disconnected\n";
+                // Its connection may be closed already: then the line goes
+                // nowhere anyway.
+                let _ = write_all(&mut &stalled.stream, ghost.as_bytes()).await;
+                code::time::sleep(Duration::from_millis(100)).await;
                 reader.say("still here\n").await;
-                newcomer.hears("still here\n", "reader").await;
+                let next = newcomer
+                    .next_line("did not get the line \"still here\" that reader sent")
+                    .await;
+                assert!(
+                    next != ghost,
+                    "the client that was disconnected for falling behind sent a line, and the \
+                     room got it: a disconnected client has left the room, so its reader must \
+                     pass on nothing more (stop its reader, or check that its sender is still \
+                     in the room before passing a line on)"
+                );
+                assert_eq!(next, "still here\n", "newcomer got another line");
                 assert_still_chatting(&server);
             })
         },
@@ -635,6 +651,21 @@ fn a_client_that_leaves_is_let_go() {
             })
         },
     );
+}
+
+/// `chat` must outlive a failed `accept` as `serve` does: the same test as
+/// `serve_waits_and_tries_again_when_accept_fails` (in `../echo_server.rs`,
+/// which says why it is Unix only and runs in a process of its own), with
+/// the chat's welcome as the sign that a client was served.
+#[cfg(unix)]
+#[test]
+fn chat_waits_and_tries_again_when_accept_fails() {
+    use super::ServerKind;
+    if std::env::var_os(super::ACCEPT_CHILD).is_some() {
+        super::accept_error_server(ServerKind::Chat);
+    } else {
+        super::accept_error_clients(ServerKind::Chat);
+    }
 }
 
 #[test]
