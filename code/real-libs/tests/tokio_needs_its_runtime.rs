@@ -37,7 +37,7 @@ fn tokio_net_time_and_spawn_need_tokios_runtime() {
         (
             "tokio::spawn",
             panic_inside_code(|| async {
-                let _ = tokio::spawn(async {});
+                drop(tokio::spawn(async {}));
             }),
         ),
     ];
