@@ -354,12 +354,13 @@ fn a_malformed_compiled_with_comment_says_what_is_wrong() {
 /// test: it shows code of the crate NAME (prepare.rs checks that it holds
 /// only includes of that crate's files). That crate's tests are what check
 /// it, so they must run: the crate is a workspace member, and CI runs
-/// `cargo test --locked -p NAME`.
+/// `cargo test --locked -p NAME`. (A student's handout has no CI: there,
+/// the crate must still be a member, so that `cargo test -p NAME` works.)
 #[test]
 fn blocks_tested_elsewhere_are_tested_in_ci() {
     let root = book_dir().join("..").canonicalize().unwrap();
     let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
-    let ci = fs::read_to_string(root.join(".ci/run")).unwrap();
+    let ci = fs::read_to_string(root.join(".ci/run")).ok();
     let mut problems = Vec::new();
     for page in pages(&book_dir()) {
         let text = fs::read_to_string(&page).unwrap();
@@ -375,7 +376,7 @@ fn blocks_tested_elsewhere_are_tested_in_ci() {
                 problems.push(format!("{place}: {member} is not a workspace member"));
             }
             let command = format!("cargo test --locked -p {}\n", block.crate_name);
-            if !ci.contains(&command) {
+            if ci.as_ref().is_some_and(|ci| !ci.contains(&command)) {
                 problems.push(format!("{place}: .ci/run never runs `{}`", command.trim()));
             }
         }
