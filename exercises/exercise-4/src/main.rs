@@ -54,6 +54,10 @@ const STD_BUFFER: usize = 8 * 1024;
 /// `copy` returns within microseconds of reading it.
 const RETURN_LIMIT: Duration = Duration::from_secs(2);
 
+/// How long the program waits for the sink to get another byte before it
+/// calls the copy stuck: loopback moves a MiB in about a millisecond.
+const STALL_LIMIT: Duration = Duration::from_secs(5);
+
 const USAGE: &str = "usage: cargo run --release -p exercise-4 [-- MIB]";
 
 pub fn main() {
@@ -241,13 +245,20 @@ fn measure(bytes: u64, proxy: Proxy, buffer: usize) -> io::Result<Measured> {
     let received = wait_for_the_sink(&sink_result, &arrived, bytes);
     let took = start.elapsed();
     let received = match received {
-        Some(received) => received,
+        Ok(received) => received,
         // The proxy thread is left running: the program ends with the error.
-        None => {
+        Err(Stuck::AtTheEnd) => {
             return Err(io::Error::other(format!(
                 "the sink received all {bytes} bytes and the sender had closed its side, but \
                  copy did not return within {RETURN_LIMIT:?}: a read that returns Ok(0) is \
                  the end of the stream, so return the count then, instead of reading again"
+            )));
+        }
+        Err(Stuck::OnTheWay(arrived)) => {
+            return Err(io::Error::other(format!(
+                "the sink received {arrived} of {bytes} bytes and then nothing for \
+                 {STALL_LIMIT:?}: copy stopped copying (does it go on when it is woken after \
+                 a read or a write returned Pending?)"
             )));
         }
     };
@@ -291,29 +302,39 @@ fn drain(mut conn: &TcpStream, arrived: &AtomicU64) -> io::Result<u64> {
     }
 }
 
-/// The sink's result, once its stream has ended; `None` if all `bytes`
-/// arrived but the end of the stream did not come within [`RETURN_LIMIT`]
-/// (the proxy's copy did not return). Returns as soon as the sink is done,
-/// so the time measured is the copy's.
+/// Why [`wait_for_the_sink`] gave up on the copy.
+enum Stuck {
+    /// Every byte arrived, but the end of the stream did not come within
+    /// [`RETURN_LIMIT`]: the copy did not return.
+    AtTheEnd,
+    /// This many bytes arrived, then none for [`STALL_LIMIT`].
+    OnTheWay(u64),
+}
+
+/// The sink's result, once its stream has ended, or why the copy seems
+/// stuck. Returns as soon as the sink is done, so the time measured is the
+/// copy's.
 fn wait_for_the_sink(
     result: &mpsc::Receiver<io::Result<u64>>,
     arrived: &AtomicU64,
     bytes: u64,
-) -> Option<io::Result<u64>> {
-    let mut all_there_since = None;
+) -> Result<io::Result<u64>, Stuck> {
+    let (mut last, mut since) = (0, Instant::now());
     loop {
         match result.recv_timeout(Duration::from_millis(100)) {
-            Ok(result) => return Some(result),
+            Ok(result) => return Ok(result),
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Some(Err(io::Error::other("the sink ended without a result")));
+                return Ok(Err(io::Error::other("the sink ended without a result")));
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
-        if arrived.load(Ordering::Relaxed) >= bytes {
-            let since = *all_there_since.get_or_insert_with(Instant::now);
-            if since.elapsed() > RETURN_LIMIT {
-                return None;
-            }
+        let now = arrived.load(Ordering::Relaxed);
+        if now != last {
+            (last, since) = (now, Instant::now());
+        } else if now >= bytes && since.elapsed() > RETURN_LIMIT {
+            return Err(Stuck::AtTheEnd);
+        } else if since.elapsed() > STALL_LIMIT {
+            return Err(Stuck::OnTheWay(now));
         }
     }
 }

@@ -569,6 +569,7 @@ async fn busy_and_answered(client_is_busy: bool) -> (u64, Token) {
     // On loopback the answer is there at once on Linux; give other systems
     // a moment (the proxy still waits).
     std::thread::sleep(Duration::from_millis(20));
+    let id = proxy.id();
     mark("the proxy starts");
     // Each turn of this loop lets the proxy's task run once.
     let deadline = Instant::now() + PATIENCE;
@@ -576,6 +577,14 @@ async fn busy_and_answered(client_is_busy: bool) -> (u64, Token) {
     let mut buf = [0; 64];
     while !answer.ends_with(b"\n") {
         code::executor::yield_now().await;
+        if proxy.is_finished() {
+            // Awaiting it re-raises its panic, if it panicked.
+            let result = proxy.await;
+            panic!(
+                "copy_bidirectional returned {result:?} while both sides were connected and \
+                 an answer waited"
+            );
+        }
         match (&*busy).read(&mut buf) {
             Ok(0) => panic!("the connection ended before the answer came"),
             Ok(n) => answer.extend_from_slice(&buf[..n]),
@@ -591,7 +600,7 @@ async fn busy_and_answered(client_is_busy: bool) -> (u64, Token) {
     assert_bytes(&answer, b"answer\n", "another answer came through");
     mark("the answer came");
     // The proxy's task is dropped with the runtime: the backlog can stay.
-    (proxy.id(), quiet_source)
+    (id, quiet_source)
 }
 
 /// The most polls in a row of the `proxy` task, in `trace`, that used up
