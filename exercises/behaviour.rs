@@ -165,8 +165,10 @@ struct Run {
 struct Seen {
     /// The trace of the last `record` on the thread (also if it panicked).
     trace: Option<Trace>,
-    /// Where the thread panicked.
-    location: Option<String>,
+    /// Each panic on the thread, where and what, in order: the one that
+    /// ends the test, and those the executor caught in a task (a task's
+    /// `todo!()`, say), which the message must not lose.
+    panics: Vec<(String, String)>,
 }
 
 /// `code::testing::within` (runs `f` on a new thread, fails the test with
@@ -195,22 +197,33 @@ where
             })
         }))
     };
+    let seen = std::mem::take(&mut *run.seen.lock().unwrap_or_else(|e| e.into_inner()));
     let payload = match result {
-        Ok(value) => return value,
+        Ok(value) => {
+            // Panics that did not fail the test (a task's, caught by the
+            // executor): shown as the panic hook would have shown them.
+            for (location, message) in &seen.panics {
+                eprintln!("thread 'within' panicked at {location}:\n{message}");
+            }
+            return value;
+        }
         Err(payload) => payload,
     };
     let message = panic_message(&*payload);
-    let seen = std::mem::take(&mut *run.seen.lock().unwrap_or_else(|e| e.into_inner()));
-    let at = seen
-        .location
-        .map(|location| format!("\n(it panicked at {location})"))
-        .unwrap_or_default();
+    let mut notes = String::new();
+    for (location, panicked) in &seen.panics {
+        if *panicked == message {
+            let _ = write!(notes, "\n(it panicked at {location})");
+        } else {
+            let _ = write!(notes, "\n(before that, at {location}: {panicked})");
+        }
+    }
     match seen.trace {
         Some(trace) => panic!(
-            "{message}{at}{}",
+            "{message}{notes}{}",
             tail_with(&trace.lines(), run.test.as_deref())
         ),
-        None => panic!("{message}{at}"),
+        None => panic!("{message}{notes}"),
     }
 }
 
@@ -437,9 +450,13 @@ fn quiet_panics() {
                 return previous(info);
             }
             RUN.with(|run| {
-                if let (Some(run), Some(location)) = (&*run.borrow(), info.location()) {
+                if let Some(run) = &*run.borrow() {
+                    let location = info
+                        .location()
+                        .map_or_else(|| "an unknown place".to_string(), |l| l.to_string());
+                    let message = panic_message(info.payload());
                     let mut seen = run.seen.lock().unwrap_or_else(|e| e.into_inner());
-                    seen.location.get_or_insert_with(|| location.to_string());
+                    seen.panics.push((location, message));
                 }
             });
         }));
