@@ -39,7 +39,6 @@ impl Default for Options {
     }
 }
 
-// ANCHOR: echo
 /// The service: answers every request with its body, or with its path when
 /// the body is empty (so a `GET /a` gets `/a`, a POST gets its bytes back).
 pub async fn echo(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, hyper::Error> {
@@ -48,7 +47,6 @@ pub async fn echo(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, h
     let reply = if body.is_empty() { path } else { body };
     Ok(Response::new(Full::new(reply)))
 }
-// ANCHOR_END: echo
 
 /// Accepts connections until the listener fails, each served by its own
 /// task. Run it with `code::block_on`.

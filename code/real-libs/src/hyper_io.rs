@@ -36,6 +36,8 @@ impl<T: AsyncRead + Unpin> hyper::rt::Read for HyperIo<T> {
         // to it. So the bytes are zeroed first: a memset of the free space,
         // which tokio's own streams skip by reading into uninitialised
         // memory through an unsafe read of their own.
+        // SAFETY: `as_mut` asks that no byte that may be initialised be made
+        // uninitialised again; we only write zeros into them.
         let free: &mut [MaybeUninit<u8>] = unsafe { buf.as_mut() };
         free.fill(MaybeUninit::new(0));
         // SAFETY: every byte of `free` was just initialised, and

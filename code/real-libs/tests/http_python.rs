@@ -78,6 +78,15 @@ fn a_head_that_trickles_in_is_closed_by_the_header_timeout() {
         closed_after(&out) >= HEADER_TIMEOUT - Duration::from_millis(10),
         "closed before the timeout: {out}"
     );
+    // Bytes kept coming until the end (one every 50 ms): it is the head's
+    // deadline that closed the connection, not a pause between bytes.
+    let trickled: usize = out
+        .split(", ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected client output: {out:?}"));
+    assert!(trickled >= 5, "only {trickled} bytes were trickled: {out}");
     eventually("the server counts one timed-out connection", || {
         stats.timed_out() == 1
     });
