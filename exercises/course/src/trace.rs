@@ -426,4 +426,7 @@ pre.failure {
 }
 section.run {
   margin-top: 2.5em;
+}
+h1, h2, nav, .tp-title {
+  overflow-wrap: anywhere;
 }";
