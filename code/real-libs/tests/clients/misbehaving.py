@@ -50,7 +50,9 @@ def wait_for_close(sock, started, trickle=None):
 
 
 def reset(sock):
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    # struct linger: two ints on Unix, two u_shorts on Windows.
+    layout = "HH" if sys.platform == "win32" else "ii"
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack(layout, 1, 0))
     sock.close()
 
 
