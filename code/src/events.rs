@@ -221,7 +221,6 @@ impl From<String> for Event {
     }
 }
 
-
 thread_local! {
     /// The events recorded so far, while a `record` is running.
     static EVENTS: RefCell<Option<Vec<Event>>> = const { RefCell::new(None) };

@@ -16,9 +16,11 @@
 //!
 //! It keeps the reactor's rule (see [`crate::reactor`](mod@crate::reactor)): no code of others
 //! (a waker's `wake` or `drop`, a future's `drop`) runs while one of its
-//! `RefCell`s is borrowed. A task is polled and dropped outside the borrow
-//! of the task table, and a `JoinHandle`'s waiter is woken after the
-//! handle's state is let go.
+//! `RefCell`s is borrowed, with one exception that is safe: a task's own
+//! poll runs while its future's cell is borrowed, which nothing else
+//! borrows. A task is polled and dropped outside the borrow of the task
+//! table, and a `JoinHandle`'s waiter is woken after the handle's state is
+//! let go.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -33,12 +35,14 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-use crate::reactor::{Reactor, WAKE_TOKEN, reactor};
 use crate::events;
+use crate::reactor::{Reactor, WAKE_TOKEN, reactor};
 
 /// Identifies a task: 0 is the future given to `block_on`, spawned tasks
-/// count up from 1. Ids are never reused, so a late wake for a finished task
-/// finds nothing and is ignored.
+/// count up from 1. A spawned task's id is never reused, so a late wake for
+/// a finished task finds nothing and is ignored. 0 is every `block_on`'s
+/// main future: a waker an earlier one left in a socket's slot costs the
+/// next one a spurious poll, nothing more.
 pub type TaskId = u64;
 
 /// The id the future given to `block_on` is polled under.
@@ -355,6 +359,9 @@ impl Drop for ResetOnExit<'_> {
         // Each task is dropped on its own under `catch_unwind`: a `Drop` that
         // panics must not leave the other tasks undropped, nor this thread's
         // executor marked running (every later `block_on` would refuse).
+        // (A future whose `Drop` spawns another like it, every time, keeps
+        // this loop going for ever; a runtime cannot tell that from a chain
+        // that ends.)
         let mut first_panic = None;
         loop {
             let tasks: Vec<_> = executor
@@ -475,6 +482,13 @@ impl<F: Future> Future for Spawned<F> {
         // A panic ends this task only: it is caught and kept for whoever
         // awaits the handle.
         let output = std::task::ready!(poll_catching(&mut task.future, cx));
+        if Rc::strong_count(&task.state) == 1 {
+            // Nobody holds the handle: nobody will take the output. It is
+            // dropped here, and a panic in its `Drop` is swallowed, as in
+            // tokio: it would otherwise come out of `block_on`.
+            drop_catching(output);
+            return Poll::Ready(());
+        }
         let waiter = {
             let mut state = task.state.borrow_mut();
             state.output = output;
@@ -512,6 +526,12 @@ fn poll_catching<F: Future>(
         (Err(panic), Output::Ready(_)) => Poll::Ready(Output::Panicked(panic)),
         (_, output) => Poll::Ready(output),
     }
+}
+
+/// Drops `value`, swallowing a panic of its `Drop`: for outputs nobody
+/// will read (the task's handle was dropped).
+fn drop_catching<T>(value: T) {
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
 }
 
 struct JoinState<T> {
@@ -638,10 +658,19 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     /// Lets go of the waker of whoever awaited the handle: kept for nobody,
-    /// it would hide a deadlock from `block_on`'s check.
+    /// it would hide a deadlock from `block_on`'s check. A finished task's
+    /// output goes too, and a panic of its `Drop` is swallowed (as in
+    /// tokio): whoever drops a handle has said it does not want the output.
     fn drop(&mut self) {
-        let waiter = self.state.borrow_mut().waiter.take();
-        drop(waiter); // with no borrow held
+        let (waiter, output) = {
+            let mut state = self.state.borrow_mut();
+            let output = std::mem::replace(&mut state.output, Output::Taken);
+            (state.waiter.take(), output)
+        };
+        // With no borrow held. A task that is still running keeps its
+        // `Running`; it sees no handle when it finishes (see `Spawned`).
+        drop(waiter);
+        drop_catching(output);
     }
 }
 

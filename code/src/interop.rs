@@ -90,8 +90,8 @@ impl futures_io::AsyncWrite for &AsyncTcpStream {
 }
 
 /// Shuts down the write half. `NotConnected` counts as closed, as in tokio's
-/// `poll_shutdown`: the connection is gone already (the peer reset it, and
-/// the kernel closed the socket), so nothing more can be sent, which is what
+/// `poll_shutdown`: the connection is closed already (the peer reset it;
+/// the socket is still open, its connection is not), so nothing more can be sent, which is what
 /// closing asks for. A server would otherwise report an error for every
 /// client that resets after its last exchange.
 fn close(stream: &AsyncTcpStream) -> io::Result<()> {

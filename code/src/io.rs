@@ -29,8 +29,14 @@ pub trait AsyncWrite {
 }
 // ANCHOR_END: traits
 
+// The trait methods refuse another executor, as the stream's own `read` and
+// `write` futures do: `read_exact`, `write_all` and `copy` would otherwise
+// wait for ever under one. (The stream's inherent `poll_read` and
+// `poll_write` do not check: examples drive them by hand.)
 impl AsyncRead for AsyncTcpStream {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.reactor()
+            .expect_block_on("code::io::AsyncRead::poll_read");
         AsyncTcpStream::poll_read(self, cx, buf)
     }
 }
@@ -39,18 +45,24 @@ impl AsyncRead for AsyncTcpStream {
 /// another writes through its own `&stream`.
 impl AsyncRead for &AsyncTcpStream {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.reactor()
+            .expect_block_on("code::io::AsyncRead::poll_read");
         AsyncTcpStream::poll_read(self, cx, buf)
     }
 }
 
 impl AsyncWrite for AsyncTcpStream {
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.reactor()
+            .expect_block_on("code::io::AsyncWrite::poll_write");
         AsyncTcpStream::poll_write(self, cx, buf)
     }
 }
 
 impl AsyncWrite for &AsyncTcpStream {
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.reactor()
+            .expect_block_on("code::io::AsyncWrite::poll_write");
         AsyncTcpStream::poll_write(self, cx, buf)
     }
 }
@@ -135,9 +147,9 @@ where
 {
     // The buffer goes on the heap, not in the future. A future stores every
     // local that lives across an `.await`, so an array here would make this
-    // future 8 KiB bigger, and every future that awaits it too (an `async`
-    // block that captures a future and awaits it keeps room for it twice).
-    // With 10,000 idle connections (code/bench, scale), 8 KiB is 80 MiB.
+    // future, and every future that awaits it, 8 KiB bigger, and an `async`
+    // block that captures such a future and awaits it holds it twice. On the
+    // heap the buffer is held once, and the futures stay small to move.
     copy_with_buffer(reader, writer, &mut vec![0; COPY_BUFFER_SIZE]).await
 }
 

@@ -45,12 +45,18 @@
 // exercises ask the learner to write them before reading them.
 #![doc(html_no_source)]
 
-// The runtime proper.
+// The runtime proper, in reading order (each `mod` line is its own group,
+// so that rustfmt keeps this order).
 pub mod reactor;
+//
 pub mod executor;
+//
 pub mod net;
+//
 pub mod io;
+//
 pub mod time;
+// What the runtime reports at each step, for its trace.
 pub mod events;
 // The futures-io traits for `AsyncTcpStream`, so that other libraries'
 // code runs on the runtime.
@@ -59,6 +65,7 @@ mod interop;
 // The instruments: they use the runtime, the runtime does not use them.
 #[path = "instruments/trace.rs"]
 pub mod trace;
+//
 #[path = "instruments/testing.rs"]
 pub mod testing;
 

@@ -39,8 +39,8 @@ use std::task::{Context, Poll, ready};
 
 use mio::{Interest, Token};
 
-use crate::reactor::{Direction, Reactor, try_reactor};
 use crate::events;
+use crate::reactor::{Direction, Reactor, try_reactor};
 
 // ANCHOR: stream_struct
 /// A TCP connection whose reads and writes are futures.
@@ -83,8 +83,9 @@ impl AsyncTcpStream {
 
     /// Opens a connection to `addr`.
     ///
-    /// The connect starts at once and finishes in the background; the
-    /// returned future completes when the socket is connected (it becomes
+    /// The connect starts at the first poll (this is an `async fn`; unlike
+    /// `sleep`, nothing happens at the call) and finishes in the background;
+    /// the future completes when the socket is connected (it becomes
     /// writable) or the attempt failed.
     pub async fn connect(addr: SocketAddr) -> io::Result<AsyncTcpStream> {
         let stream = AsyncTcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;

@@ -327,3 +327,46 @@ fn a_join_handle_gives_the_message_of_its_tasks_panic() {
         "a panic whose payload is not a string is a panic all the same"
     );
 }
+
+/// A detached task (its handle dropped) returns an output whose `Drop`
+/// panics. Nobody will read that output: it is dropped and the panic is
+/// swallowed, as tokio does, and the other tasks and the main future run on.
+/// (It was dropped with the task, outside any catch, and the panic came out
+/// of `block_on`.)
+#[test]
+fn the_output_of_a_detached_task_that_panics_when_dropped_ends_nothing() {
+    let (ran, main) = within(LIMIT, "the tasks after a detached output hung", || {
+        code::block_on(async {
+            drop(code::spawn(async { PanicOnDrop }));
+            let ran = Rc::new(Cell::new(false));
+            let flag = Rc::clone(&ran);
+            let other = code::spawn(async move {
+                for _ in 0..3 {
+                    yield_now().await;
+                }
+                flag.set(true);
+            });
+            other.await;
+            (ran.get(), "main finished")
+        })
+    });
+    assert!(ran, "the other task should run to its end");
+    assert_eq!(main, "main finished");
+}
+
+/// The same output, the handle dropped after the task finished: dropping
+/// the handle drops the output, and the panic is swallowed there too.
+#[test]
+fn dropping_the_handle_of_a_finished_task_whose_output_panics_when_dropped_ends_nothing() {
+    let answer = within(LIMIT, "block_on hung", || {
+        code::block_on(async {
+            let handle = code::spawn(async { PanicOnDrop });
+            while !handle.is_finished() {
+                yield_now().await;
+            }
+            drop(handle);
+            42
+        })
+    });
+    assert_eq!(answer, 42);
+}

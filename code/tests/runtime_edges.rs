@@ -344,6 +344,28 @@ fn a_futures_io_read_polled_outside_block_on_panics_and_says_so() {
     assert_says_outside_block_on("a futures-io read", &message);
 }
 
+/// `read_exact` goes through the `code::io::AsyncRead` trait, not the
+/// stream's own `read`: the trait's methods must refuse another executor
+/// too, or `read_exact`, `write_all` and `copy` wait for ever there.
+#[test]
+fn a_read_exact_polled_outside_block_on_panics_and_says_so() {
+    let message = panic_of_a_poll_outside_block_on(|| async {
+        let (mut stream, _peer) = pair();
+        let mut buf = [0; 4];
+        code::io::read_exact(&mut stream, &mut buf).await
+    });
+    assert_says_outside_block_on("read_exact", &message);
+}
+
+#[test]
+fn a_write_all_polled_outside_block_on_panics_and_says_so() {
+    let message = panic_of_a_poll_outside_block_on(|| async {
+        let (stream, _peer) = pair();
+        code::io::write_all(&mut &stream, b"hi").await
+    });
+    assert_says_outside_block_on("write_all", &message);
+}
+
 /// The peer resets the connection; then `shutdown(Write)` fails with
 /// `NotConnected` (the kernel has already closed the socket). futures-io's
 /// `poll_close` wants the write half closed, and it is: `Ok`, as tokio's

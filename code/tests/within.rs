@@ -1,7 +1,8 @@
 //! `code::testing::within`, which every test of the course runs its runtime
 //! in: a test that runs out of time is reported where the test called
 //! `within` (not inside `within`), and its runtime thread is stopped, or the
-//! message says that it could not be.
+//! message says that it could not be. Also `all_arrived`, the other wait the
+//! examples use: bounded too.
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -151,4 +152,42 @@ fn a_result_or_a_panic_of_the_closure_comes_back_as_it_was() {
         })
     });
     assert_eq!(message(outcome.unwrap_err()), "the test's own panic");
+}
+
+/// `all_arrived` waits at most about a second, also on a blocking stream,
+/// where a peek with nothing to read would wait for ever, and puts the
+/// stream's own read timeout back.
+#[test]
+fn all_arrived_gives_up_on_a_blocking_stream_that_gets_nothing() {
+    let (ours, _peer) = code::testing::connected_pair().unwrap();
+    let started = std::time::Instant::now();
+    let result = code::testing::within(
+        Duration::from_secs(10),
+        "all_arrived blocked on a stream that gets nothing",
+        move || {
+            let result = code::testing::all_arrived(&ours, 4);
+            (
+                result.map_err(|e| e.to_string()),
+                ours.read_timeout().unwrap(),
+            )
+        },
+    );
+    let (result, timeout_after) = result;
+    assert_eq!(
+        result,
+        Err("the peer's 4 bytes did not all arrive within a second".to_string())
+    );
+    assert_eq!(
+        timeout_after, None,
+        "the stream's read timeout was not put back"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn all_arrived_sees_bytes_that_are_there() {
+    use std::io::Write;
+    let (ours, mut peer) = code::testing::connected_pair().unwrap();
+    peer.write_all(b"ping").unwrap();
+    code::testing::all_arrived(&ours, 4).unwrap();
 }

@@ -44,8 +44,8 @@ fn count(files: &[&str]) -> (usize, usize) {
 /// can be found however its lines are wrapped.
 fn read_flat(doc: &str) -> String {
     let path = repo().join(doc);
-    let text = fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text =
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -101,7 +101,11 @@ fn the_readme_states_the_runtimes_true_size() {
                 "the runtime proper's lines of code",
             ),
             (" with them)", runtime_all, "the runtime proper's lines"),
-            ("), what it reports", events_code, "events.rs's lines of code"),
+            (
+                "), what it reports",
+                events_code,
+                "events.rs's lines of code",
+            ),
             (" more.", instruments_code, "the instruments' lines of code"),
         ],
     );
@@ -120,7 +124,11 @@ fn the_introduction_states_the_runtimes_true_size() {
                 "the runtime proper's lines of code",
             ),
             (" with them)", runtime_all, "the runtime proper's lines"),
-            (" more) lists what the runtime reports", events_code, "events.rs's lines of code"),
+            (
+                " more) lists what the runtime reports",
+                events_code,
+                "events.rs's lines of code",
+            ),
         ],
     );
 }

@@ -70,26 +70,46 @@ where
 }
 
 /// Waits, for up to a second, until `len` bytes sent by the peer are in
-/// `stream`'s receive buffer, without reading them.
+/// `stream`'s receive buffer, without reading them. `stream` may be blocking
+/// or not: a blocking one is given a read timeout meanwhile (its own is put
+/// back after).
 ///
 /// On Linux a loopback `write` has delivered its bytes by the time it
 /// returns, but neither POSIX nor mio promises that. An example whose output
 /// depends on the bytes being there (no `WouldBlock` on the first read)
 /// waits with this, so that it prints the same on every system.
 pub fn all_arrived(stream: &std::net::TcpStream, len: usize) -> std::io::Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(1);
+    let previous = stream.read_timeout()?;
     let mut buf = vec![0; len];
-    for _ in 0..1000 {
-        match stream.peek(&mut buf) {
-            Ok(n) if n == len => return Ok(()),
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(e) => return Err(e),
+    let arrived = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break Ok(false);
         }
-        thread::sleep(Duration::from_millis(1));
+        // A blocking peek waits for the first byte: at most until the deadline.
+        stream.set_read_timeout(Some(left))?;
+        match stream.peek(&mut buf) {
+            Ok(n) if n == len => break Ok(true),
+            Ok(_) => thread::sleep(Duration::from_millis(1)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                thread::sleep(Duration::from_millis(1))
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    stream.set_read_timeout(previous)?;
+    match arrived? {
+        true => Ok(()),
+        false => Err(std::io::Error::other(format!(
+            "the peer's {len} bytes did not all arrive within a second"
+        ))),
     }
-    Err(std::io::Error::other(format!(
-        "the peer's {len} bytes did not all arrive within a second"
-    )))
 }
 
 /// Two ends of a TCP connection over loopback, both blocking std streams:

@@ -126,9 +126,9 @@ use std::time::Duration;
 
 use mio::{Interest, Token};
 
-use crate::executor::TaskId;
 #[doc(inline)]
 pub use crate::events::{Event, Op, Outcome, emit};
+use crate::executor::TaskId;
 use crate::reactor::Direction;
 
 /// `task 1`, or `the main future` for task 0.
@@ -586,7 +586,6 @@ pub fn json_string(out: &mut String, text: &str) {
     }
     out.push('"');
 }
-
 
 /// Runs `f` with tracing on for this thread and returns its result with the
 /// [`Trace`] of what the runtime did meanwhile. A `record` inside `f` takes
