@@ -152,6 +152,25 @@ impl AsyncWrite for RecordingWriter {
     }
 }
 
+/// `write_frame`, which must succeed here: a frame within the maximum.
+async fn queue<W: AsyncWrite>(writer: &mut FrameWriter<W>, frame: &[u8]) {
+    writer.write_frame(frame).await.unwrap_or_else(|e| {
+        panic!(
+            "write_frame of a frame of {} bytes failed with `{e}`: a frame within the maximum \
+             goes into the buffer, and only a full buffer is written out before flush",
+            frame.len()
+        )
+    });
+}
+
+/// `flush`, which must succeed here.
+async fn flushed<W: AsyncWrite>(writer: &mut FrameWriter<W>) {
+    writer
+        .flush()
+        .await
+        .unwrap_or_else(|e| panic!("flush failed with `{e}`"));
+}
+
 /// Polls `future` once, in the task that awaits this.
 async fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
     poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut *future).poll(cx))).await
@@ -659,9 +678,13 @@ fn a_cancelled_read_frame_loses_nothing() {
                     // Eight polls, then the future is dropped halfway through
                     // the frame, as a timeout or a shutdown signal would.
                     let mut cancelled = pin!(reader.read_frame());
-                    for _ in 0..8 {
-                        if poll_once(&mut cancelled).await.is_ready() {
-                            panic!("the test meant to cancel read_frame halfway, but it finished");
+                    for i in 1..=8 {
+                        if let Poll::Ready(result) = poll_once(&mut cancelled).await {
+                            panic!(
+                                "read_frame returned {result:?} after {i} polls, from a reader \
+                                 that gives 3 bytes per read and is not ready before each: a \
+                                 104-byte frame cannot have arrived yet"
+                            );
                         }
                     }
                 }
@@ -704,9 +727,9 @@ fn a_frame_is_its_length_big_endian_then_its_payload() {
     let written = within(LIMIT, "write_frame and flush did not finish", move || {
         code::block_on(async {
             let mut writer = FrameWriter::new(RecordingWriter::default());
-            writer.write_frame(b"hello").await.unwrap();
-            writer.write_frame(&long).await.unwrap();
-            writer.flush().await.unwrap();
+            queue(&mut writer, b"hello").await;
+            queue(&mut writer, &long).await;
+            flushed(&mut writer).await;
             writer.into_inner().writes.concat()
         })
     });
@@ -730,11 +753,11 @@ fn frames_wait_in_the_buffer_until_flush() {
             code::block_on(async {
                 let mut writer = FrameWriter::new(RecordingWriter::default());
                 for frame in [&b"one"[..], b"two", b"three"] {
-                    writer.write_frame(frame).await.unwrap();
+                    queue(&mut writer, frame).await;
                 }
                 let before = writer.get_ref().writes.len();
                 let buffered = writer.buffered().to_vec();
-                writer.flush().await.unwrap();
+                flushed(&mut writer).await;
                 (before, buffered, writer.into_inner().writes)
             })
         },
@@ -781,11 +804,11 @@ fn a_full_buffer_is_written_out_without_waiting_for_flush() {
                 let mut writer = FrameWriter::new(RecordingWriter::default());
                 let mut most_buffered = 0;
                 for frame in &sent {
-                    writer.write_frame(frame).await.unwrap();
+                    queue(&mut writer, frame).await;
                     most_buffered = most_buffered.max(writer.buffered().len());
                 }
                 let before_flush = writer.get_ref().writes.concat().len();
-                writer.flush().await.unwrap();
+                flushed(&mut writer).await;
                 (
                     most_buffered,
                     before_flush,
@@ -826,7 +849,7 @@ fn flush_goes_on_through_partial_writes() {
                 inner.interruptions = 2;
                 let mut writer = FrameWriter::new(inner);
                 for frame in &sent {
-                    writer.write_frame(frame).await.unwrap();
+                    queue(&mut writer, frame).await;
                 }
                 writer
                     .flush()
@@ -859,13 +882,13 @@ fn flush_errors_are_returned() {
         || {
             code::block_on(async {
                 let mut full = FrameWriter::new(FullWriter);
-                full.write_frame(b"anything").await.unwrap();
+                queue(&mut full, b"anything").await;
                 let zero = full.flush().await;
                 let mut failing = FrameWriter::new(Failing {
                     kind: io::ErrorKind::BrokenPipe,
                     calls: 0,
                 });
-                failing.write_frame(b"anything").await.unwrap();
+                queue(&mut failing, b"anything").await;
                 let failed = failing.flush().await;
                 (zero, (failed, failing.into_inner().calls))
             })
@@ -891,8 +914,8 @@ fn an_oversized_frame_is_refused_and_nothing_is_buffered() {
             let mut writer = FrameWriter::with_max_frame_len(100, RecordingWriter::default());
             let refused = writer.write_frame(&[1; 101]).await;
             let buffered = writer.buffered().len();
-            writer.write_frame(&[2; 100]).await.unwrap();
-            writer.flush().await.unwrap();
+            queue(&mut writer, &[2; 100]).await;
+            flushed(&mut writer).await;
             (refused, buffered, writer.into_inner().writes.concat())
         })
     });
@@ -919,14 +942,16 @@ fn an_oversized_frame_is_refused_and_nothing_is_buffered() {
 fn flush_sleeps_while_the_writer_is_not_ready() {
     let ((written, polls), trace) = within(
         LIMIT,
-        "flush did not finish with a writer that became ready after 200 ms: when poll_write \
-         returns Pending, return Pending too; the writer wakes the task",
+        "write_frame or flush did not finish with a writer that became ready after 200 ms: \
+         write_frame of a small frame only buffers it (it must not wait for the writer), and \
+         when poll_write returns Pending in flush, return Pending too; the writer wakes the \
+         task",
         || {
             record(|| {
                 code::block_on(async {
                     let gate = Gate::new(CHAPTER);
                     let mut writer = FrameWriter::new(GatedWriter::new(&gate));
-                    writer.write_frame(b"ten bytes!").await.unwrap();
+                    queue(&mut writer, b"ten bytes!").await;
                     let opener = gate.open_after(WAIT);
                     watched(writer.flush())
                         .await
@@ -966,15 +991,25 @@ fn a_cancelled_flush_sends_nothing_twice() {
             code::block_on(async {
                 let mut writer = FrameWriter::new(TrickleWriter::new(7));
                 for frame in &sent {
-                    writer.write_frame(frame).await.unwrap();
+                    queue(&mut writer, frame).await;
                 }
+                assert_eq!(
+                    writer.buffered().len(),
+                    78,
+                    "after two small frames (30 and 40 bytes) were written, buffered() should \
+                     hold both with their headers, 78 bytes, until flush"
+                );
                 {
                     // Six polls (three writes of 7 bytes), then the future is
                     // dropped halfway, as a timeout would.
                     let mut cancelled = pin!(writer.flush());
-                    for _ in 0..6 {
-                        if poll_once(&mut cancelled).await.is_ready() {
-                            panic!("the test meant to cancel flush halfway, but it finished");
+                    for i in 1..=6 {
+                        if let Poll::Ready(result) = poll_once(&mut cancelled).await {
+                            panic!(
+                                "flush returned {result:?} after {i} polls, from a writer that \
+                                 takes 7 bytes per write and is not ready before each: it \
+                                 cannot have written the two frames (78 bytes) yet"
+                            );
                         }
                     }
                 }
