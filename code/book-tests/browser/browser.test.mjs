@@ -567,3 +567,285 @@ test('screenshots of a few pages for a person to look at', TEST_LIMIT, async () 
   assert.ok(readdirSync(shotsDir).filter((f) => f.endsWith('.png')).length >= 3,
     `fewer than 3 screenshots in ${shotsDir}`);
 });
+
+// ---- The book on a phone, on paper and on a slow line ----------------------
+
+/** The quizzes of the built book: [{ path, questions }], from each page's placeholder. */
+function quizzesOf(path) {
+  const html = readFileSync(join(bookDir, path), 'utf8');
+  return [...html.matchAll(/data-quiz-questions="([^"]*)"/g)].map((m) =>
+    JSON.parse(m[1]
+      .replace(/&#(x?)([0-9a-f]+);/gi, (_, hex, n) => String.fromCodePoint(parseInt(n, hex ? 16 : 10)))
+      .replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')).questions);
+}
+
+test('a quiz on a phone: focus to the question, a message on an empty Submit, 16 px fields without autocorrect, the score in view at the end', TEST_LIMIT, async () => {
+  // A quiz with a short answer and a program to trace.
+  const path = pagesWith('quiz-placeholder').find((p) => quizzesOf(p).some((qs) =>
+    qs.some((q) => q.type === 'ShortAnswer') && qs.some((q) => q.type === 'Tracing')));
+  assert.ok(path, 'no quiz has both a short answer and a program to trace');
+  const { page, problems } = await open(path, { viewport: PHONE });
+  const quiz = page.locator('.mdbook-quiz').first();
+  await quiz.locator('button.start').click();
+  const failures = [];
+  const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim().slice(0, 60) ?? '');
+  if (!/^Question 1$/.test(await focused())) failures.push(`after Start the focus is on "${await focused()}"`);
+  // Submit with nothing chosen: a message says what is missing.
+  await quiz.locator('input[type=submit]').click();
+  const message = quiz.locator('.quiz-empty-message');
+  await message.waitFor({ timeout: 2000 }).catch(() => {});
+  if (!(await message.isVisible())) failures.push('Submit with nothing chosen shows no message');
+  else await screenshot(page, 'quiz-empty-submit-phone');
+  for (let n = 1; n <= 30; n++) {
+    const kind = await quiz.locator('.question').getAttribute('class').catch(() => null);
+    if (!kind) break;
+    if (n > 1 && !/^Question \d+$/.test(await focused())) failures.push(`question ${n}: the focus is on "${await focused()}"`);
+    if (kind.includes('tracing')) {
+      const program = quiz.locator('.prompt pre').first();
+      const box = await program.evaluate((el) => ({
+        wide: el.scrollWidth > el.clientWidth + 1, focusable: el.tabIndex >= 0,
+        name: el.getAttribute('aria-label') ?? '', cue: el.classList.contains('scrolls'),
+      }));
+      if (box.wide && !(box.focusable && box.name && box.cue)) failures.push(`a wide program to trace: ${JSON.stringify(box)}`);
+      if (box.wide) {
+        await program.focus();
+        await page.keyboard.press('ArrowRight');
+        await page.waitForTimeout(300);
+        if (!(await program.evaluate((el) => el.scrollLeft > 0))) failures.push('the arrow keys do not scroll the program');
+      }
+      await quiz.locator('.response input[type=radio]').first().check();
+    } else if (kind.includes('multiple-choice')) {
+      await quiz.locator('.response input').first().check();
+    }
+    for (const field of await quiz.locator('.response input[type=text], .response textarea').all()) {
+      const f = await field.evaluate((el) => ({
+        size: parseFloat(getComputedStyle(el).fontSize), autocorrect: el.getAttribute('autocorrect'),
+        autocapitalize: el.getAttribute('autocapitalize'), spellcheck: el.spellcheck, rows: el.rows ?? null,
+      }));
+      if (f.size < 16) failures.push(`question ${n}: a text field at ${f.size} px (iOS zooms in)`);
+      if (f.autocorrect !== 'off' || f.autocapitalize !== 'off' || f.spellcheck) failures.push(`question ${n}: autocorrect on: ${JSON.stringify(f)}`);
+      await field.fill('an answer');
+    }
+    await quiz.locator('input[type=submit]').click();
+  }
+  // The last answer is in: the score is on screen, below the menu bar.
+  const score = quiz.getByText(/You answered \d+\/\d+ questions? correctly/);
+  await score.waitFor();
+  await page.waitForTimeout(300);
+  const at = await score.boundingBox();
+  const bar = await page.locator('#mdbook-menu-bar').boundingBox();
+  if (!at || at.y < (bar ? Math.max(0, bar.y + bar.height) : 0) - 1 || at.y + at.height > PHONE.height) {
+    failures.push(`after the last answer the score is at y = ${at && Math.round(at.y)} (screen 0 to ${PHONE.height}, menu bar ${JSON.stringify(bar)})`);
+  }
+  await screenshot(page, 'quiz-score-phone');
+  failures.push(...problems);
+  await page.close();
+  assert.deepEqual(failures, []);
+});
+
+test('a short answer takes the spellings a reader would type', TEST_LIMIT, async () => {
+  // The reader's ways of writing `Poll::Ready(Ok(0))`, in a quiz of one question.
+  const question = {
+    type: 'ShortAnswer', prompt: { prompt: 'What does `poll_read` return at the end of the stream?' },
+    answer: { answer: 'Poll::Ready(Ok(0))' },
+  };
+  const failures = [];
+  for (const typed of ['Poll::Ready( Ok(0) )', 'Poll::Ready(Ok(0));', 'Ready(Ok(0usize))', ' poll::ready(ok(0)) ', 'Poll::Ready(Ok(1))']) {
+    const { page, problems } = await open(pagesWith('quiz-placeholder')[0], {
+      beforeLoad: (p) => p.addInitScript((data) => {
+        new MutationObserver(() => {
+          const first = document.querySelector('.quiz-placeholder');
+          if (first && !first.dataset.replaced) {
+            first.dataset.replaced = '1';
+            first.dataset.quizQuestions = data;
+          }
+        }).observe(document, { childList: true, subtree: true });
+      }, JSON.stringify({ questions: [question] })),
+    });
+    const quiz = page.locator('.mdbook-quiz').first();
+    await quiz.locator('button.start').click();
+    await quiz.locator('.response input[type=text]').fill(typed);
+    await quiz.locator('.response input[type=text]').press('Enter');
+    const text = await quiz.getByText(/You answered/).first().innerText();
+    const right = /You answered 1\/1/.test(text);
+    if (right !== !typed.includes('Ok(1)')) failures.push(`"${typed}": ${text}`);
+    failures.push(...problems);
+    await page.close();
+  }
+  // And the book's own short answers, with a trailing `;` and spaces.
+  for (const path of pagesWith('quiz-placeholder')) {
+    const questions = quizzesOf(path)[0];
+    const index = questions.findIndex((q) => q.type === 'ShortAnswer');
+    if (index < 0) continue;
+    const { page } = await open(path);
+    const quiz = page.locator('.mdbook-quiz').first();
+    await quiz.locator('button.start').click();
+    for (let n = 0; n < questions.length; n++) {
+      if (n === index) await quiz.locator('.response input[type=text]').fill(` ${questions[n].answer.answer} ; `);
+      else await answerQuiz1(quiz);
+      await quiz.locator('input[type=submit]').click();
+    }
+    const answer = quiz.locator('.answer').nth(index);
+    if (!(await answer.locator('.correct').count())) failures.push(`${path}: "${questions[index].answer.answer} ;" is not taken`);
+    await page.close();
+  }
+  assert.deepEqual(failures, []);
+});
+
+/** Any answer to the question on screen (the first choice, or some text). */
+async function answerQuiz1(quiz) {
+  const choice = quiz.locator('.response input[type=radio], .response input[type=checkbox]').first();
+  if (await choice.count()) await choice.check();
+  for (const field of await quiz.locator('.response input[type=text], .response textarea').all()) await field.fill('an answer');
+}
+
+test('print.html runs each script once', TEST_LIMIT, async () => {
+  const { page, problems } = await open('print.html', {
+    beforeLoad: async (p) => {
+      await stubPrint(p);
+      // Each script, as served, counts its runs first.
+      await p.route(/\.js(\?.*)?$/, async (route) => {
+        const response = await route.fetch();
+        const name = JSON.stringify(new URL(route.request().url()).pathname);
+        await route.fulfill({ response, body: `(window.__runs ??= {})[${name}] = (window.__runs[${name}] ?? 0) + 1;\n${await response.text()}` });
+      });
+    },
+  });
+  await page.waitForFunction(() => window.__printRequested === true, null, { timeout: 30_000 }).catch(() => {});
+  const runs = await page.evaluate(() => window.__runs ?? {});
+  assert.ok(Object.keys(runs).some((s) => s.includes('quiz')), `the quiz script did not run: ${JSON.stringify(runs)}`);
+  const twice = Object.entries(runs).filter(([, n]) => n > 1);
+  assert.deepEqual(twice, [], 'scripts that print.html runs more than once');
+  // The one run draws every quiz, once.
+  const placeholders = await page.locator('.quiz-placeholder').count();
+  assert.equal(await page.locator('.quiz-placeholder > .mdbook-quiz-wrapper').count(), placeholders);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('on a phone: output wraps, the copy button covers no code, a wide table keeps its first column', TEST_LIMIT, async () => {
+  const failures = [];
+  let tables = 0;
+  for (const path of contentPages()) {
+    const { page } = await open(path, { viewport: PHONE });
+    // Two frames: the wide blocks are marked once they are laid out.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const found = await page.evaluate(() => {
+      const out = [];
+      for (const code of document.querySelectorAll('main pre > code.language-text, main pre > code.language-console')) {
+        if (code.offsetParent && code.scrollWidth > code.clientWidth + 1) out.push(`output wider than the column: "${code.innerText.slice(0, 50)}"`);
+      }
+      // The text under each block's buttons (the block not scrolled).
+      for (const buttons of document.querySelectorAll('main pre > .buttons')) {
+        const code = buttons.parentElement.querySelector(':scope > code');
+        if (!code || !code.offsetParent) continue;
+        const b = buttons.getBoundingClientRect();
+        const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+        let covered = '';
+        let below = false;
+        // Character by character (a wrapped line's trailing space has a box
+        // that reaches the edge, and is not text to read).
+        for (let node = walker.nextNode(); node && !covered && !below; node = walker.nextNode()) {
+          const range = document.createRange();
+          for (let i = 0; i < node.length && !covered; i++) {
+            if (/\s/.test(node.data[i])) continue;
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const r = range.getBoundingClientRect();
+            if (r.top > b.bottom) { below = true; break; }
+            if (r.width > 0 && r.right > b.left + 1 && r.left < b.right - 1 && r.bottom > b.top + 1 && r.top < b.bottom - 1) {
+              covered = node.data.slice(Math.max(0, i - 20), i + 20).trim();
+            }
+          }
+        }
+        if (covered) out.push(`the buttons cover "${covered}"`);
+      }
+      return out;
+    });
+    failures.push(...found.map((f) => `${path}: ${f}`));
+    for (const wrapper of await page.locator('main .table-wrapper.scrolls').all()) {
+      tables += 1;
+      const kept = await wrapper.evaluate(async (el) => {
+        el.scrollLeft = el.scrollWidth;
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const left = el.getBoundingClientRect().left;
+        return [...el.querySelectorAll('tr')].every((row) => {
+          const first = row.firstElementChild.getBoundingClientRect();
+          return Math.abs(first.left - left) <= 1;
+        });
+      });
+      if (!kept) failures.push(`${path}: a wide table scrolled to its end loses its first column`);
+      if (tables === 1) {
+        await wrapper.scrollIntoViewIfNeeded();
+        await screenshot(page, 'table-scrolled-phone');
+      }
+    }
+    await page.close();
+  }
+  console.log(`# ${tables} tables wider than a phone's column`);
+  assert.deepEqual(failures, []);
+});
+
+test('search: "half-close" finds the sections with both words', TEST_LIMIT, async () => {
+  const { page } = await open('index.html');
+  const results = await search(page, 'half-close');
+  assert.ok(results.length > 0, 'no result for half-close');
+  const links = await page.locator('#mdbook-searchresults li a').evaluateAll((as) => as.map((a) => a.href));
+  const failures = [];
+  for (const link of links) {
+    await page.goto(link, { waitUntil: 'load' });
+    // The section's text, hidden lines too (the index has them).
+    const text = await page.evaluate(() => {
+      const id = decodeURIComponent(location.hash.slice(1));
+      const heading = id && document.getElementById(id);
+      if (!heading) return document.querySelector('main').textContent;
+      let t = heading.textContent;
+      for (let el = heading.nextElementSibling; el && !/^H[1-3]$/.test(el.tagName); el = el.nextElementSibling) t += el.textContent;
+      return t;
+    });
+    const lower = text.toLowerCase();
+    if (!(lower.includes('half') && lower.includes('close'))) failures.push(`${link}: has not both "half" and "close"`);
+  }
+  await page.close();
+  assert.deepEqual(failures, [], `${results.length} results`);
+});
+
+test('no layout shift when the fonts come late (a slow phone line)', TEST_LIMIT, async () => {
+  const failures = [];
+  for (const path of ['introduction.html', 'following-the-data.html', 'async-tcp-stream.html']) {
+    const { page } = await open(path, {
+      viewport: PHONE,
+      beforeLoad: async (p) => {
+        await p.addInitScript(() => {
+          window.__shift = 0;
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
+          }).observe({ type: 'layout-shift', buffered: true });
+        });
+        await p.route(/\.woff2$/, async (route) => {
+          await new Promise((r) => setTimeout(r, 1500));
+          await route.continue();
+        });
+      },
+    });
+    await page.waitForTimeout(2500);
+    const shift = await page.evaluate(() => window.__shift);
+    console.log(`# ${path}: cumulative layout shift ${shift.toFixed(3)} with fonts 1.5 s late`);
+    if (shift > 0.05) failures.push(`${path}: layout shift ${shift.toFixed(3)} (the fonts came 1.5 s late)`);
+    await page.close();
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('with JavaScript off, a quiz says that it needs it', TEST_LIMIT, async () => {
+  const path = pagesWith('quiz-placeholder')[0];
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: PHONE });
+  const page = await context.newPage();
+  await page.goto(base + path, { waitUntil: 'load' });
+  const note = await page.locator('.quiz-placeholder').first().evaluate((el) => ({
+    text: getComputedStyle(el, '::before').content, height: el.getBoundingClientRect().height,
+  }));
+  assert.match(note.text, /JavaScript/, 'no note where the quiz would be');
+  assert.ok(note.height > 10, 'the note takes no room');
+  await context.close();
+});
