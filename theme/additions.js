@@ -198,7 +198,12 @@
             target.tabIndex = -1;
             target.classList.add('quiz-focus-target');
             target.focus({ preventScroll: true });
-            if (scroll) target.scrollIntoView({ block: 'start' });
+            if (!scroll) return;
+            target.scrollIntoView({ block: 'start' });
+            // mdBook's menu bar follows the page's scrolling: after a jump
+            // upwards it is left where the page was, over the text, until
+            // the next scroll upwards, which makes it stick to the top.
+            requestAnimationFrame(() => requestAnimationFrame(() => window.scrollBy(0, -1)));
         };
 
         const update = () => {
