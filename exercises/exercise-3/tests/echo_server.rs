@@ -16,6 +16,11 @@ mod chat;
 #[path = "../../behaviour.rs"]
 mod behaviour;
 
+/// Bytes shown as text in the messages.
+#[path = "../../bytes.rs"]
+mod bytes;
+use bytes::assert_bytes;
+
 use std::future::Future;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
@@ -91,7 +96,11 @@ async fn round_trip(client: &mut AsyncTcpStream, message: &[u8], who: &str) {
         read_exact(client, &mut reply),
     )
     .await;
-    assert_eq!(reply, message, "{who} got back other bytes than it sent");
+    assert_bytes(
+        &reply,
+        message,
+        &format!("{who} got back other bytes than it sent"),
+    );
 }
 
 /// Bytes that show where a lost or repeated chunk happened.
@@ -529,7 +538,7 @@ fn the_program_runs_the_echo_server_on_the_port_it_names() {
             errors.trim_end().replace('\n', "\n  | ")
         );
     }
-    assert_eq!(&echoed.unwrap(), b"hello", "the program echoed other bytes");
+    assert_bytes(&echoed.unwrap(), b"hello", "the program echoed other bytes");
 }
 
 /// Set in the environment of the server process that

@@ -202,10 +202,10 @@ fn copy_bidirectional_carries_a_conversation() {
                         read_exact(&mut &server, &mut got),
                     )
                     .await;
-                    assert_eq!(
-                        got,
+                    assert_bytes(
+                        &got,
                         ping.as_bytes(),
-                        "the server got other bytes than were sent"
+                        "the server got other bytes than were sent",
                     );
                     let pong = format!("pong {round}, a longer answer\n");
                     patiently(
@@ -225,10 +225,10 @@ fn copy_bidirectional_carries_a_conversation() {
                         read_exact(&mut &client, &mut got),
                     )
                     .await;
-                    assert_eq!(
-                        got,
+                    assert_bytes(
+                        &got,
                         pong.as_bytes(),
-                        "the client got other bytes than were sent"
+                        "the client got other bytes than were sent",
                     );
                 }
                 // The client closes its side: the server must see it.
@@ -282,7 +282,7 @@ fn half_close_lets_the_other_direction_finish() {
                  half of its destination (shutdown(Shutdown::Write))",
                 )
                 .await;
-                assert_eq!(request, b"request\n", "the server got another request");
+                assert_bytes(&request, b"request\n", "the server got another request");
                 // Only now does the server answer: more than the socket buffers
                 // hold, so the proxy must keep copying for a while.
                 let server = Rc::new(server);
