@@ -2,29 +2,29 @@
 //!
 //! hyper measures its timeouts (`header_read_timeout`: how long a client
 //! may take to send a request's head) with a `hyper::rt::Timer` the server
-//! is given, whose sleeps must be `Send + Sync`: hyper keeps them in
-//! connection state that it requires to be `Send` in its multi-threaded
-//! uses, whatever the runtime. `code::time::Sleep` is neither: it holds an
-//! `Rc` of this thread's reactor, which is how it registers its deadline.
+//! is given, whose sleeps must be `Send + Sync`: hyper's bounds are written
+//! for every runtime, including those that move a connection between
+//! threads. `code::time::Sleep` is neither: it holds an `Rc` of this
+//! thread's reactor, which is how it registers its deadline.
 //!
-//! The bridge keeps the two apart. The `Rc` never leaves the runtime's
-//! thread: a small task spawned there awaits `code::time::sleep`. hyper
-//! gets a [`CodeSleep`], a handle that holds only an `Arc<Mutex<..>>` of
-//! plain data (a flag and two wakers), which is `Send + Sync`. When the
-//! deadline passes the task sets the flag and wakes whoever polled the
-//! handle; when hyper drops the handle first (the head arrived in time:
-//! the usual case), the handle wakes the task, which ends and takes its
-//! timer out of the reactor at once, instead of holding it until the
-//! deadline.
+//! The bridge keeps the two apart. Each `code::time::Sleep` stays in a table
+//! of the runtime's thread (a thread-local), under a number. hyper gets a
+//! [`CodeSleep`], which holds only that number, and so is `Send + Sync`.
+//! Polling the handle polls the `Sleep` it names in the table, with hyper's
+//! waker, so the reactor wakes hyper's task directly when the deadline
+//! passes; dropping the handle takes the `Sleep` out of the table, and its
+//! timer out of the reactor.
 //!
-//! A `CodeTimer` may only be used where `code::spawn` may: inside
+//! A `CodeTimer` may only be used where `code::time::sleep` may: inside
 //! `code::block_on`, which is where hyper calls it, from the connection's
-//! `poll`.
+//! `poll`. A handle polled on another thread panics and says so.
 
-use std::future::{Future, poll_fn};
-use std::pin::{Pin, pin};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 // ANCHOR: timer
@@ -44,102 +44,67 @@ impl hyper::rt::Timer for CodeTimer {
     }
 }
 
-/// What the handle and the task share: plain data, so `Send + Sync`.
-#[derive(Debug, Default)]
-struct Shared {
-    /// The deadline has passed.
-    fired: bool,
-    /// hyper dropped the handle: the task may end.
-    dropped: bool,
-    /// Whoever polled the handle last (hyper's connection task).
-    waiter: Option<Waker>,
-    /// The task that sleeps, to wake when the handle is dropped.
-    sleeper: Option<Waker>,
+thread_local! {
+    /// The sleeps of this thread's handles, by number: their `Rc`s never
+    /// leave the thread.
+    static SLEEPS: RefCell<HashMap<u64, code::time::Sleep>> = RefCell::new(HashMap::new());
 }
 
-/// The `Sleep` hyper holds: a handle to a task that does the sleeping.
+/// Numbers unique across threads, so that a handle can never name another
+/// thread's sleep.
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// The `Sleep` hyper holds: the number of a `code::time::Sleep` in its
+/// thread's table. A number is `Send + Sync`.
 #[derive(Debug)]
 pub struct CodeSleep {
-    shared: Arc<Mutex<Shared>>,
+    id: u64,
 }
 
 impl CodeSleep {
     fn new(duration: Duration) -> CodeSleep {
-        let shared = Arc::new(Mutex::new(Shared::default()));
         // The deadline is taken now, as hyper expects, by `sleep` itself.
         let sleep = code::time::sleep(duration);
-        // Detached: dropping a JoinHandle leaves its task running.
-        drop(code::spawn(sleep_then_fire(sleep, Arc::clone(&shared))));
-        CodeSleep { shared }
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        SLEEPS.with(|sleeps| sleeps.borrow_mut().insert(id, sleep));
+        CodeSleep { id }
     }
-}
-
-/// The task: ends when the deadline passes (and then wakes the waiter) or
-/// when the handle is dropped, whichever comes first.
-async fn sleep_then_fire(sleep: code::time::Sleep, shared: Arc<Mutex<Shared>>) {
-    let mut sleep = pin!(sleep);
-    poll_fn(|cx| {
-        let mut state = lock(&shared);
-        if state.dropped {
-            return Poll::Ready(());
-        }
-        if sleep.as_mut().poll(cx).is_ready() {
-            state.fired = true;
-            if let Some(waiter) = state.waiter.take() {
-                waiter.wake();
-            }
-            return Poll::Ready(());
-        }
-        remember(&mut state.sleeper, cx.waker());
-        Poll::Pending
-    })
-    .await
 }
 
 impl Future for CodeSleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = lock(&self.shared);
-        if state.fired {
-            return Poll::Ready(());
-        }
-        remember(&mut state.waiter, cx.waker());
-        Poll::Pending
+        SLEEPS.with(|sleeps| {
+            let mut sleeps = sleeps.borrow_mut();
+            let sleep = sleeps.get_mut(&self.id).expect(
+                "a CodeSleep was polled on a thread other than the one that made it: \
+                 its timer lives on that thread's runtime",
+            );
+            // `code::time::Sleep` is `Unpin`: it can be polled in place.
+            Pin::new(sleep).poll(cx)
+        })
     }
 }
 
-/// The marker hyper asks for; `Send + Sync` come from `Arc<Mutex<Shared>>`.
+/// The marker hyper asks for; `Send + Sync` come from the plain number.
 impl hyper::rt::Sleep for CodeSleep {}
 
 impl Drop for CodeSleep {
     fn drop(&mut self) {
-        let sleeper = {
-            let mut state = lock(&self.shared);
-            state.dropped = true;
-            state.sleeper.take()
-        };
-        // Woken with the lock released: the task locks it when polled.
-        if let Some(sleeper) = sleeper {
-            sleeper.wake();
-        }
+        // Taken out under the borrow, dropped after it: dropping the sleep
+        // takes its timer out of the reactor. (`try_with`: nothing to do if
+        // the thread is already tearing its table down. On another thread
+        // the number is not there: the entry then stays in its own thread's
+        // table, and its timer in that reactor, until the thread ends.)
+        let sleep = SLEEPS
+            .try_with(|sleeps| sleeps.borrow_mut().remove(&self.id))
+            .ok()
+            .flatten();
+        drop(sleep);
     }
 }
 // ANCHOR_END: timer
-
-/// The lock, even if a panic poisoned it: the data is two flags and two
-/// wakers, never left half-updated.
-fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    shared.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Keeps `waker` in `slot`, without a clone if it is already there.
-fn remember(slot: &mut Option<Waker>, waker: &Waker) {
-    match slot {
-        Some(kept) if kept.will_wake(waker) => {}
-        _ => *slot = Some(waker.clone()),
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -160,20 +125,21 @@ mod tests {
         );
     }
 
-    /// A dropped handle ends its task at once, taking its timer out of the
-    /// reactor. Seen through `block_on`'s deadlock check: once the handle
-    /// is dropped, a main future that waits for nothing must be reported at
-    /// once, while a sleeper task that lived on would keep a timer an hour
-    /// away (something that can still wake), and `block_on` would wait.
+    /// A dropped handle takes its timer out of the reactor at once. Seen
+    /// through `block_on`'s deadlock check: once the handle is dropped, a
+    /// main future that waits for nothing must be reported at once, while a
+    /// timer left in the reactor, an hour away, is something that can still
+    /// wake, and `block_on` would wait for it.
     #[test]
-    fn a_dropped_handle_ends_its_task() {
+    fn a_dropped_handle_takes_its_timer_out_of_the_reactor() {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let run = std::panic::catch_unwind(|| {
                 code::block_on(async {
-                    let sleep = CodeTimer.sleep(Duration::from_secs(3600));
-                    // Let the task run once and register its timer.
-                    code::time::sleep(Duration::from_millis(10)).await;
+                    let mut sleep = CodeTimer.sleep(Duration::from_secs(3600));
+                    // Polled once, as hyper does: the timer is registered.
+                    let first = std::future::poll_fn(|cx| Poll::Ready(sleep.as_mut().poll(cx)));
+                    assert!(first.await.is_pending());
                     drop(sleep);
                     std::future::pending::<()>().await;
                 })
@@ -185,11 +151,37 @@ mod tests {
             tx.send(message).unwrap();
         });
         let message = rx.recv_timeout(Duration::from_secs(10)).expect(
-            "block_on still waits 10 s after the handle was dropped: its task holds a timer",
+            "block_on still waits 10 s after the handle was dropped: its timer is still there",
         );
         assert!(
             message.contains("deadlock"),
             "block_on ended with: {message:?}"
+        );
+    }
+
+    /// A handle is `Send`, but its sleep stays on the runtime's thread:
+    /// polled elsewhere, it panics and says why (the number names nothing
+    /// in that thread's table).
+    #[test]
+    fn a_handle_polled_on_another_thread_says_so() {
+        // Made inside `block_on` (in an Option: a bare sleep would be awaited).
+        let sleep = code::block_on(async { Some(CodeTimer.sleep(Duration::from_secs(3600))) });
+        let mut sleep = sleep.unwrap();
+        let elsewhere = std::thread::spawn(move || {
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            let _ = sleep.as_mut().poll(&mut cx);
+        });
+        let panic = elsewhere
+            .join()
+            .expect_err("polled on another thread, it must panic");
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        assert!(
+            message.contains("other than the one that made it"),
+            "{message:?}"
         );
     }
 }
