@@ -87,7 +87,7 @@
     //    scroll it; axe: scrollable-region-focusable), a name that says it
     //    scrolls, and the class `scrolls` for the edge shadow of
     //    additions.css (`scrolled-to-end` takes the shadow away). Diagrams
-    //    are marked the same way by mermaid-init.js.
+    //    never scroll: each is drawn to fit a phone's column.
     const kinds = { rust: 'Rust code', text: 'Output', console: 'Commands', sh: 'Commands', toml: 'TOML' };
     const kindOf = (box) => {
         if (box.classList.contains('table-wrapper')) return 'Table';
