@@ -418,7 +418,8 @@ pre.failure {
   padding: 0.75em;
   background: var(--quote-bg);
   border: 1px solid var(--quote-border);
-  white-space: pre;
+  white-space: pre-wrap;
+  overflow-wrap: anywhere;
 }
 .verdict.failed {
   color: #a4161a;
