@@ -29,7 +29,7 @@ use code::mio::Token;
 use code::reactor::Direction;
 use exercise_1::AsyncTcpStream;
 
-use behaviour::{WAIT, assert_parked, capture, record, within};
+use behaviour::{WAIT, assert_parked, capture, record, tail_of, within};
 
 /// Bytes shown as text in the messages.
 #[path = "../../bytes.rs"]
@@ -164,7 +164,8 @@ fn from_std_registers_for_reading_and_writing() {
                 && l.ends_with("READABLE | WRITABLE")),
         "from_std must register the socket with code::reactor() for \
          Interest::READABLE | Interest::WRITABLE (a stream registered for reading only can \
-         never wake a writer). The reactor saw: {lines:?}"
+         never wake a writer).{}",
+        tail_of(&lines)
     );
     assert_eq!(
         open,
@@ -284,7 +285,8 @@ fn writer_is_woken_when_the_socket_has_room_again() {
         "the writer filled the socket but never left a waker for Direction::Write with the \
          reactor: on WouldBlock, poll_write must call \
          reactor().set_waker(token, Direction::Write, cx.waker()) and return Pending \
-         (waking itself at once instead keeps the thread busy)"
+         (waking itself at once instead keeps the thread busy){}",
+        tail_of(&lines)
     );
 }
 
