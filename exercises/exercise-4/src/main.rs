@@ -242,7 +242,7 @@ fn measure(bytes: u64, proxy: Proxy, buffer: usize) -> io::Result<Measured> {
     let sender = TcpStream::connect(proxy_addr)?;
     let start = Instant::now();
     let sent = send(&sender, bytes);
-    let received = wait_for_the_sink(&sink_result, &arrived, bytes);
+    let received = wait_for_the_sink(&sink_result, &arrived, bytes, RETURN_LIMIT, STALL_LIMIT);
     let took = start.elapsed();
     let received = match received {
         Ok(received) => received,
@@ -303,6 +303,7 @@ fn drain(mut conn: &TcpStream, arrived: &AtomicU64) -> io::Result<u64> {
 }
 
 /// Why [`wait_for_the_sink`] gave up on the copy.
+#[derive(Debug)]
 enum Stuck {
     /// Every byte arrived, but the end of the stream did not come within
     /// [`RETURN_LIMIT`]: the copy did not return.
@@ -312,12 +313,15 @@ enum Stuck {
 }
 
 /// The sink's result, once its stream has ended, or why the copy seems
-/// stuck. Returns as soon as the sink is done, so the time measured is the
-/// copy's.
+/// stuck: all `bytes` arrived and no end came for `return_limit`, or no
+/// byte came for `stall_limit`. Returns as soon as the sink is done, so the
+/// time measured is the copy's.
 fn wait_for_the_sink(
     result: &mpsc::Receiver<io::Result<u64>>,
     arrived: &AtomicU64,
     bytes: u64,
+    return_limit: Duration,
+    stall_limit: Duration,
 ) -> Result<io::Result<u64>, Stuck> {
     let (mut last, mut since) = (0, Instant::now());
     loop {
@@ -331,9 +335,9 @@ fn wait_for_the_sink(
         let now = arrived.load(Ordering::Relaxed);
         if now != last {
             (last, since) = (now, Instant::now());
-        } else if now >= bytes && since.elapsed() > RETURN_LIMIT {
+        } else if now >= bytes && since.elapsed() > return_limit {
             return Err(Stuck::AtTheEnd);
-        } else if since.elapsed() > STALL_LIMIT {
+        } else if since.elapsed() > stall_limit {
             return Err(Stuck::OnTheWay(now));
         }
     }
@@ -651,6 +655,29 @@ mod tests {
             );
             assert!(received == data, "other bytes with a buffer of {buffer}");
         }
+    }
+
+    #[test]
+    fn the_sink_is_waited_for_until_it_ends_or_the_copy_is_stuck() {
+        let short = Duration::from_millis(200);
+        let (done, result) = mpsc::channel();
+        let arrived = AtomicU64::new(10);
+        let wait = |bytes| wait_for_the_sink(&result, &arrived, bytes, short, 2 * short);
+        assert!(
+            matches!(wait(10), Err(Stuck::AtTheEnd)),
+            "all bytes there, no end"
+        );
+        assert!(
+            matches!(wait(20), Err(Stuck::OnTheWay(10))),
+            "half the bytes there, then nothing"
+        );
+        done.send(Ok(20)).unwrap();
+        assert!(matches!(wait(20), Ok(Ok(20))), "the sink's own result");
+        drop(done);
+        assert!(
+            matches!(wait(20), Ok(Err(_))),
+            "a sink that ended without a result"
+        );
     }
 
     #[test]
