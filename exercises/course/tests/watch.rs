@@ -117,9 +117,11 @@ fn watch_runs_again_on_a_save_shows_the_first_failure_and_stops_on_q() {
         let before = cpu(pid);
         std::thread::sleep(Duration::from_secs(3));
         let used = cpu(pid) - before;
-        // In clock ticks (100 a second): a busy loop would use about 300.
+        // In clock ticks (100 a second): a look a second costs next to
+        // nothing; a busy loop uses up to 300, and some tens even on a
+        // machine so loaded that it gets a tenth of a core.
         assert!(
-            used < 30,
+            used < 10,
             "watch used {used} clock ticks of CPU in 3 s while nothing changed: it busy-waits"
         );
     }
