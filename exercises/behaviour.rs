@@ -1,4 +1,4 @@
-//! Checks of *how* the exercises' code waits, for the tests of all four
+//! Checks of *how* the exercises' code waits, for the tests of all the
 //! exercises: a task that waits must park (leave its waker where the thing
 //! it waits for will wake it, and return `Pending`) and the executor must
 //! sleep meanwhile. Comparing the bytes that come out cannot tell that from

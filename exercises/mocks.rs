@@ -1,4 +1,4 @@
-//! Stand-in readers and writers for the tests of exercises 2 and 4: they
+//! Stand-in readers and writers for the tests of exercises 2, 4 and 5: they
 //! misbehave on purpose, the way sockets do now and then (a few bytes at a
 //! time, "not ready yet", `Interrupted`, a writer that takes nothing), and
 //! count how they were used. Every test file that needs them includes this

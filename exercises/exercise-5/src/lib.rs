@@ -7,8 +7,9 @@
 //! frames and sends them in few writes. Read the Deeper chapter "Framing"
 //! first; the task is in this crate's README.md.
 //!
-//! Replace every `todo!()`, and the `let _ = …;` line above it (it only
-//! keeps the unfinished stub free of unused-variable warnings). You may add
+//! Replace every `todo!()` (in `write_frame`, also the `let _ = payload;`
+//! line above it: it only keeps the unfinished stub free of an
+//! unused-variable warning). You may add
 //! private helpers and fields. Check your work with
 //! `cargo test -p exercise-5`.
 

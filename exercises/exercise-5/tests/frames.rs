@@ -717,6 +717,55 @@ fn a_cancelled_read_frame_loses_nothing() {
     );
 }
 
+#[test]
+fn a_read_frame_cancelled_inside_a_header_loses_nothing() {
+    let wire = encode(&[b"sixsix"]);
+    let (taken, got) = within(
+        LIMIT,
+        "read_frame did not finish after an earlier read_frame was cancelled",
+        move || {
+            code::block_on(async {
+                let mut reader = FrameReader::new(TrickleReader::new(wire, 3));
+                {
+                    // Two polls: "not ready", then 3 bytes of the 4-byte
+                    // header. The future is dropped inside the header.
+                    let mut cancelled = pin!(reader.read_frame());
+                    for i in 1..=2 {
+                        if let Poll::Ready(result) = poll_once(&mut cancelled).await {
+                            panic!(
+                                "read_frame returned {result:?} after {i} polls, from a reader \
+                                 that gives 3 bytes per read and is not ready before each: the \
+                                 10-byte frame cannot have arrived yet"
+                            );
+                        }
+                    }
+                }
+                let taken = reader.get_ref().at;
+                (taken, reader.read_frame().await)
+            })
+        },
+    );
+    assert_eq!(
+        taken, 3,
+        "the cancelled read_frame should have read 3 bytes of the header in two polls: the \
+         test did not test"
+    );
+    match got {
+        Ok(Some(frame)) if frame == b"sixsix" => {}
+        other => panic!(
+            "a read_frame was dropped after it had read 3 bytes of a 4-byte header \
+             ([0, 0, 0, 6] then b\"sixsix\"); the next read_frame returned {} instead of \
+             b\"sixsix\". A header in progress is bytes read too: keep it in the \
+             FrameReader's buffer (a field), never in a local of read_frame (chapter \
+             \"Cancellation safety\")",
+            match &other {
+                Ok(frame) => show(frame),
+                Err(e) => format!("the error `{e}`"),
+            }
+        ),
+    }
+}
+
 // ---------------------------------------------------------------------------
 // FrameWriter: buffered writes, and flush.
 
@@ -791,47 +840,66 @@ fn frames_wait_in_the_buffer_until_flush() {
     );
 }
 
-#[test]
-fn a_full_buffer_is_written_out_without_waiting_for_flush() {
+/// Writes 100 frames of 1000 bytes through a `FrameWriter` over `writer`,
+/// never flushing until the end: the most bytes that waited in the buffer
+/// after a `write_frame`, the bytes written before the flush, and all the
+/// bytes written (`written` reads them from the writer).
+fn fill_then_flush<W>(writer: W, written: fn(&W) -> Vec<u8>, setting: &'static str)
+where
+    W: AsyncWrite + Send + 'static,
+{
     let sent: Vec<Vec<u8>> = (0..100).map(|i| payload(i, 1000)).collect();
     let refs: Vec<&[u8]> = sent.iter().map(Vec::as_slice).collect();
     let expected = encode(&refs);
-    let (most_buffered, before_flush, written) = within(
+    let (most_buffered, before_flush, all) = within(
         LIMIT,
         "write_frame did not finish writing 100 frames of 1000 bytes",
         move || {
             code::block_on(async {
-                let mut writer = FrameWriter::new(RecordingWriter::default());
+                let mut writer = FrameWriter::new(writer);
                 let mut most_buffered = 0;
                 for frame in &sent {
                     queue(&mut writer, frame).await;
                     most_buffered = most_buffered.max(writer.buffered().len());
                 }
-                let before_flush = writer.get_ref().writes.concat().len();
+                let before_flush = written(writer.get_ref()).len();
                 flushed(&mut writer).await;
-                (
-                    most_buffered,
-                    before_flush,
-                    writer.into_inner().writes.concat(),
-                )
+                (most_buffered, before_flush, written(&writer.into_inner()))
             })
         },
     );
     assert!(
         most_buffered < WRITE_BUFFER_CAPACITY,
-        "after a write_frame, {most_buffered} bytes waited in the buffer: once \
+        "with {setting}, after a write_frame {most_buffered} bytes waited in the buffer: once \
          WRITE_BUFFER_CAPACITY ({WRITE_BUFFER_CAPACITY}) bytes or more wait, write_frame \
-         writes them out, so the buffer of a writer that is never flushed cannot grow \
-         without bound ({before_flush} of {} bytes had been written before flush)",
+         writes them all out (as flush does, however many writes it takes), so the buffer of \
+         a writer that is never flushed cannot grow without bound ({before_flush} of {} bytes \
+         had been written before flush)",
         expected.len()
     );
     assert!(
-        written == expected,
-        "100 frames of 1000 bytes, written and flushed: the writer got {} bytes, not the {} \
-         expected (wrong from byte {:?})",
-        written.len(),
+        all == expected,
+        "with {setting}, 100 frames of 1000 bytes, written and flushed: the writer got {} \
+         bytes, not the {} expected (wrong from byte {:?})",
+        all.len(),
         expected.len(),
-        written.iter().zip(&expected).position(|(a, b)| a != b)
+        all.iter().zip(&expected).position(|(a, b)| a != b)
+    );
+}
+
+#[test]
+fn a_full_buffer_is_written_out_without_waiting_for_flush() {
+    fill_then_flush(
+        RecordingWriter::default(),
+        |w| w.writes.concat(),
+        "a writer that takes every write whole",
+    );
+    // A writer that takes only part of each write: one write is not enough
+    // to empty a full buffer.
+    fill_then_flush(
+        TrickleWriter::new(7),
+        |w| w.written.clone(),
+        "a writer that takes 7 bytes per write and is not ready before each",
     );
 }
 
@@ -1000,8 +1068,9 @@ fn a_cancelled_flush_sends_nothing_twice() {
                      hold both with their headers, 78 bytes, until flush"
                 );
                 {
-                    // Six polls (three writes of 7 bytes), then the future is
-                    // dropped halfway, as a timeout would.
+                    // Six polls ("not ready", then five writes of 7 bytes: 35
+                    // of 78), then the future is dropped halfway, as a
+                    // timeout would.
                     let mut cancelled = pin!(writer.flush());
                     for i in 1..=6 {
                         if let Poll::Ready(result) = poll_once(&mut cancelled).await {
