@@ -566,13 +566,11 @@ impl Player {
         // The readiness pattern's step, in words: " (the readiness pattern's
         // try)", or nothing before the chapter that numbers the steps. Not
         // by its number, which would read like the player's own "Step 10 of 25".
-        let step = |n: u8| {
-            match (self.pattern_steps, n) {
-                (false, _) => "",
-                (true, 1) => " (the readiness pattern's try)",
-                (true, 2) => " (the pattern's finish)",
-                (true, _) => " (as the readiness pattern says)",
-            }
+        let step = |n: u8| match (self.pattern_steps, n) {
+            (false, _) => "",
+            (true, 1) => " (the readiness pattern's try)",
+            (true, 2) => " (the pattern's finish)",
+            (true, _) => " (as the readiness pattern says)",
         };
         let slot_name = |readable: bool| if readable { "read" } else { "write" };
         match event {
