@@ -12,7 +12,7 @@
 //! keep-alive connection that makes M requests (`GET /bench/<client>/<n>`)
 //! one after the other, and checks each response (status 200, the path as
 //! body). The clock starts once every client has connected and made one
-//! checked request.
+//! checked request, so a run's rate counts the `M - 1` requests after it.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -76,13 +76,17 @@ pub struct HttpResult {
 }
 
 impl HttpResult {
-    /// Requests per second of every run.
+    /// Requests per second of every run. The clock runs from the moment
+    /// every client has had its first answer, so it times each client's
+    /// requests after the first: `requests - 1` of them.
     pub fn rates(&self) -> Vec<f64> {
-        let total = (self.clients * self.requests) as f64;
-        self.seconds.iter().map(|s| total / s).collect()
+        let timed = (self.clients * self.requests.saturating_sub(1)) as f64;
+        self.seconds.iter().map(|s| timed / s).collect()
     }
 
-    /// Server CPU seconds per request, of every run.
+    /// Server CPU seconds per request, of every run. The server thread's
+    /// CPU time covers the whole run, every client's first request and the
+    /// accepts included, so it is divided by all the requests.
     pub fn cpu_per_request(&self) -> Vec<f64> {
         let total = (self.clients * self.requests) as f64;
         self.cpu.iter().map(|c| c / total).collect()
@@ -322,5 +326,26 @@ impl hyper::rt::Timer for TokioTimer {
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
         let deadline = tokio::time::Instant::from_std(deadline);
         Box::pin(TokioSleep(Box::pin(tokio::time::sleep_until(deadline))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_counts_only_the_timed_requests() {
+        // 2 clients × 11 requests: the first of each is made before the
+        // clock starts, so 20 requests in 2 s is 10 per second.
+        let result = HttpResult {
+            server: Server::Code,
+            clients: 2,
+            requests: 11,
+            seconds: vec![2.0],
+            cpu: vec![0.22],
+        };
+        assert_eq!(result.rates(), vec![10.0]);
+        // The CPU time covers all 22 requests.
+        assert_eq!(result.cpu_per_request(), vec![0.01]);
     }
 }
