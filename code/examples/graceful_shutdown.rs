@@ -186,7 +186,7 @@ async fn serve(listener: AsyncTcpListener, signal: Signal, grace: Duration) -> i
 // ANCHOR_END: serve
 
 // ANCHOR: run
-const GRACE: Duration = Duration::from_secs(1);
+const GRACE: Duration = Duration::from_secs(2);
 
 fn main() -> io::Result<()> {
     let signal = Signal::default();
@@ -195,7 +195,10 @@ fn main() -> io::Result<()> {
         let addr = listener.local_addr()?;
         let trigger = signal.clone();
         let clients = thread::spawn(move || clients(addr, trigger));
-        let report = serve(listener, signal, GRACE).await?;
+        // A bound on the whole run: a mistake fails, it does not hang.
+        let report = code::time::timeout(GRACE * 5, serve(listener, signal, GRACE))
+            .await
+            .map_err(|_| io::Error::other("serve did not return within the time limit"))??;
         Ok::<_, io::Error>((report, clients))
     })?;
     // block_on has returned: the connection still open was dropped with
@@ -223,28 +226,31 @@ fn clients(addr: SocketAddr, signal: Signal) -> io::Result<()> {
         "a request of no work, answered"
     );
     let mut busy = connect(addr)?;
-    request(&mut busy, 1)?; // one unit of work, under way now
+    request(&mut busy, 5)?; // five units of work, under way now
     let mut slow = connect(addr)?;
     request(&mut slow, 255)?; // far more work than the grace period allows
 
+    // busy's answer is not there yet: its request is still under way.
+    assert!(!has_data(&busy)?, "busy's request ended before the signal");
     signal.trigger();
 
-    // Between requests: closed at once.
+    // Between requests: closed without waiting for the others.
     assert_eq!(next_byte(&mut idle)?, None);
     // Its request finished, then closed.
-    assert_eq!(next_byte(&mut busy)?, Some(1));
+    assert_eq!(next_byte(&mut busy)?, Some(5));
     assert_eq!(next_byte(&mut busy)?, None);
-    // No new connections: the listening socket is gone.
-    assert!(TcpStream::connect(addr).is_err());
     // Cut at the deadline: the end of the stream, or a reset, not the answer.
     assert!(!matches!(next_byte(&mut slow), Ok(Some(_))));
+    // slow's socket closes only once serve has returned, so the listening
+    // socket is surely gone by now: no new connections.
+    assert!(TcpStream::connect(addr).is_err());
     Ok(())
 }
 // ANCHOR_END: run
 
 fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     let stream = TcpStream::connect(addr)?;
-    // A bound on every wait: a mistake fails, it does not hang.
+    // A bound on every read: a mistake fails, it does not hang.
     stream.set_read_timeout(Some(Duration::from_secs(20)))?;
     Ok(stream)
 }
@@ -258,6 +264,19 @@ fn request(stream: &mut TcpStream, units: u8) -> io::Result<()> {
         "the server started the work"
     );
     Ok(())
+}
+
+/// Whether bytes (or the end of the stream) wait to be read, without
+/// waiting for them.
+fn has_data(stream: &TcpStream) -> io::Result<bool> {
+    stream.set_nonblocking(true)?;
+    let peeked = stream.peek(&mut [0; 1]);
+    stream.set_nonblocking(false)?;
+    match peeked {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// The next byte, or `None` at the end of the stream.
