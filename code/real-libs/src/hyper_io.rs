@@ -11,10 +11,10 @@
 //! out what a writer holds back) and close (end the write half). Each
 //! method says what it passes on and why.
 
+use std::cell::Cell;
 use std::io;
-use std::mem::MaybeUninit;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 
@@ -23,32 +23,52 @@ use futures_io::{AsyncRead, AsyncWrite};
 #[derive(Debug)]
 pub struct HyperIo<T>(pub T);
 
+/// The most one read asks its reader for.
+const SCRATCH: usize = 64 * 1024;
+
+thread_local! {
+    /// This thread's read buffer, zeroed once when it is made. Every read
+    /// copies its bytes out before `poll_read` returns, so all the
+    /// connections of a thread can share it.
+    static SCRATCH_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
 impl<T: AsyncRead + Unpin> hyper::rt::Read for HyperIo<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         mut buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        // hyper lends the free part of its buffer uninitialised (bytes it
-        // has never written), as `[MaybeUninit<u8>]`. futures-io's
-        // `poll_read` takes `&mut [u8]`, and a `&mut [u8]` over bytes never
-        // written is undefined behaviour, even if the reader only writes
-        // to it. So the bytes are zeroed first: a memset of the free space,
-        // which tokio's own streams skip by reading into uninitialised
-        // memory through an unsafe read of their own.
-        // SAFETY: `as_mut` asks that no byte that may be initialised be made
-        // uninitialised again; we only write zeros into them.
-        let free: &mut [MaybeUninit<u8>] = unsafe { buf.as_mut() };
-        free.fill(MaybeUninit::new(0));
-        // SAFETY: every byte of `free` was just initialised, and
-        // `MaybeUninit<u8>` has the layout of `u8`.
-        let free: &mut [u8] = unsafe { &mut *(free as *mut [MaybeUninit<u8>] as *mut [u8]) };
-        let n = ready!(Pin::new(&mut self.0).poll_read(cx, free))?;
-        // SAFETY: the reader says it filled the first `n` bytes, and
-        // futures-io promises `n <= free.len()`.
-        unsafe { buf.advance(n) };
-        // `Ok(())` with nothing advanced is how hyper hears end of stream.
-        Poll::Ready(Ok(()))
+        // hyper lends the free part of its buffer uninitialised, as
+        // `[MaybeUninit<u8>]`. futures-io's `poll_read` takes `&mut [u8]`,
+        // which a reader may read as well as write, and reading a byte that
+        // was never written is undefined behaviour. So the reader gets a
+        // buffer of ours that is initialised, and what it reads is copied
+        // into hyper's. (Taken out of the thread-local while the reader
+        // runs: a reader that reads through another `HyperIo` gets a
+        // buffer of its own.)
+        let mut scratch = SCRATCH_BUFFER.take();
+        if scratch.is_empty() {
+            scratch = vec![0; SCRATCH];
+        }
+        let len = buf.remaining().min(scratch.len());
+        let read = Pin::new(&mut self.0).poll_read(cx, &mut scratch[..len]);
+        let outcome = match read {
+            // `n` is the reader's word alone: a reader that claims more
+            // than it was given is broken, and the connection ends here.
+            Poll::Ready(Ok(n)) if n > len => Poll::Ready(Err(io::Error::other(format!(
+                "the reader said it read {n} bytes into a buffer of {len}"
+            )))),
+            // `Ok(())` with nothing put in is how hyper hears end of stream.
+            Poll::Ready(Ok(n)) => {
+                buf.put_slice(&scratch[..n]);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        };
+        SCRATCH_BUFFER.set(scratch);
+        outcome
     }
 }
 
@@ -61,19 +81,24 @@ impl<T: AsyncWrite + Unpin> hyper::rt::Write for HyperIo<T> {
         Pin::new(&mut self.0).poll_write(cx, buf)
     }
 
-    // hyper calls this once it has written out a response. A TCP stream has nothing to flush
-    // (written bytes are the kernel's), but a writer that buffers (a
-    // BufWriter, a TLS stream) holds the response back until told to send
-    // it: returning `Ready(Ok(()))` here without passing the call on would
+    // hyper calls this once it has written out a response. A TCP stream
+    // has nothing to flush (written bytes are the kernel's), but a writer
+    // that buffers (a BufWriter, or a TLS stream, which encrypts what it is
+    // given in records) holds the response back until told to send it:
+    // returning `Ready(Ok(()))` here without passing the call on would
     // leave its client waiting for a response that never leaves.
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_flush(cx)
     }
 
-    // hyper shuts the write half down when it ends a connection
-    // (`Connection: close`, or a graceful shutdown): futures-io calls this
-    // close. The peer then reads end of stream after the last response,
-    // before the stream is even dropped.
+    // hyper shuts the write half down whenever a connection ends cleanly:
+    // after a response that no other follows (`Connection: close`, or an
+    // HTTP/1.0 request without keep-alive), after the client closed its
+    // side, or on a graceful shutdown. futures-io calls this close. The
+    // peer then reads end of stream after the last response, before the
+    // stream is even dropped. A connection that ends in an error (the
+    // header read timeout among them) is not shut down: hyper returns the
+    // error, and dropping the stream closes it.
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_close(cx)
     }
@@ -84,3 +109,44 @@ impl<T: AsyncWrite + Unpin> hyper::rt::Write for HyperIo<T> {
     // would go out one `write` each.
 }
 // ANCHOR_END: adapter
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader with no `unsafe` in it that fills its buffer and says it
+    /// read one byte more.
+    struct Liar;
+
+    impl AsyncRead for Liar {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            buf.fill(b'x');
+            Poll::Ready(Ok(buf.len() + 1))
+        }
+    }
+
+    /// A reader's count is used only once checked: the lie is an error
+    /// that says what happened, and hyper's buffer gets no byte of it,
+    /// where passing the count on would have hyper believe a byte past the
+    /// end of its buffer.
+    #[test]
+    fn a_reader_that_claims_more_than_its_buffer_is_an_error() {
+        let mut memory = [std::mem::MaybeUninit::uninit(); 16];
+        let mut buf = hyper::rt::ReadBuf::uninit(&mut memory);
+        let mut io = HyperIo(Liar);
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let read = hyper::rt::Read::poll_read(Pin::new(&mut io), &mut cx, buf.unfilled());
+        let Poll::Ready(Err(error)) = read else {
+            panic!("a lying reader's read must be an error, not {read:?}");
+        };
+        assert_eq!(
+            error.to_string(),
+            "the reader said it read 17 bytes into a buffer of 16"
+        );
+        assert_eq!(buf.filled(), b"", "nothing of the lie reaches hyper");
+    }
+}
