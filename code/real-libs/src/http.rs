@@ -1,6 +1,7 @@
 //! An HTTP/1.1 server with hyper, run by `code`: each connection is a task
 //! (`code::spawn`) that hands an [`AsyncTcpStream`] to hyper through
-//! [`HyperIo`], with [`CodeTimer`] for the header read timeout.
+//! [`HyperIo`], with [`CodeTimer`] for the header read timeout, and
+//! `code::time::timeout` for the body's.
 
 use std::io;
 use std::sync::Arc;
@@ -18,12 +19,23 @@ use crate::hyper_io::HyperIo;
 use crate::timer::CodeTimer;
 use crate::{Ending, Stats, client_went_away};
 
+/// What a service may fail with: hyper takes any error.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// How the server treats its connections.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// How long a client may take to send a request's head (the request
     /// line and the headers), from the moment the server starts reading it.
+    /// hyper starts reading the next head as soon as a response is out, so
+    /// this also limits how long a kept-alive connection may stay idle
+    /// between requests.
     pub header_read_timeout: Duration,
+    /// How long the service may take to read a request's body, from the
+    /// moment hyper hands it the request. hyper has no timeout for a body
+    /// (the header timeout covers the head only), so without this a client
+    /// that stops halfway through its body holds the connection forever.
+    pub body_read_timeout: Duration,
     /// Wrap each stream in a `BufWriter`, a writer that keeps what it is
     /// given until it is flushed: the tests use it to show that the
     /// adapter passes hyper's flush on.
@@ -34,6 +46,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
             buffered_writes: false,
         }
     }
@@ -75,11 +88,21 @@ pub async fn serve_connection(stream: AsyncTcpStream, options: Options, stats: A
     // connection starts: the timer is what measures it.
     builder
         .timer(CodeTimer)
-        .header_read_timeout(options.header_read_timeout);
+        .header_read_timeout(options.header_read_timeout)
+        // A client may close its side once its request is sent, and still
+        // read the response: without this, hyper drops the request when it
+        // reads that end of stream.
+        .half_close(true);
     let counted = Arc::clone(&stats);
     let service = service_fn(move |request| {
         counted.answered();
-        echo(request)
+        let answer = code::time::timeout(options.body_read_timeout, echo(request));
+        async move {
+            match answer.await {
+                Ok(response) => response.map_err(BoxError::from),
+                Err(code::time::Elapsed) => Err(BoxError::from(BodyTimedOut)),
+            }
+        }
     });
     let result = if options.buffered_writes {
         let io = HyperIo(futures_util::io::BufWriter::new(stream));
@@ -91,12 +114,33 @@ pub async fn serve_connection(stream: AsyncTcpStream, options: Options, stats: A
 }
 // ANCHOR_END: serve_connection
 
+/// The service's error when a request's body took longer than
+/// [`Options::body_read_timeout`]: hyper then ends the connection with it.
+#[derive(Debug)]
+struct BodyTimedOut;
+
+impl std::fmt::Display for BodyTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request's body did not arrive in time")
+    }
+}
+
+impl std::error::Error for BodyTimedOut {}
+
 /// How hyper's result for a connection counts.
 fn ending(result: Result<(), hyper::Error>) -> Ending<hyper::Error> {
     match result {
         Ok(()) => Ending::Done,
         Err(e) if e.is_timeout() => Ending::TimedOut,
+        Err(e) if std::error::Error::source(&e).is_some_and(|s| s.is::<BodyTimedOut>()) => {
+            Ending::TimedOut
+        }
         Err(e) if e.is_incomplete_message() || client_went_away(&e) => Ending::ClientLeft,
+        // A request hyper could not parse, or a head larger than its
+        // buffer: hyper has answered 400 or 431, and the fault is the
+        // client's. (`is_parse` covers `is_parse_too_large`; both are named
+        // so that a reader sees the second is meant.)
+        Err(e) if e.is_parse() || e.is_parse_too_large() => Ending::BadRequest,
         Err(e) => Ending::Error(e),
     }
 }

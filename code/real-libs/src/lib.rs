@@ -51,6 +51,7 @@ pub struct Stats {
     requests: AtomicUsize,
     timed_out: AtomicUsize,
     clients_left: AtomicUsize,
+    bad_requests: AtomicUsize,
     errors: Mutex<Vec<String>>,
 }
 
@@ -59,11 +60,17 @@ pub struct Stats {
 pub enum Ending<E> {
     /// The client finished and closed the connection.
     Done,
-    /// The client took too long (hyper's `header_read_timeout`).
+    /// The client took too long: to send a request's head (hyper's
+    /// `header_read_timeout`, which also runs while a kept-alive connection
+    /// waits for its next request) or its body.
     TimedOut,
     /// The client went away mid-way (a reset, a request cut short): the
     /// client's business, not an error of the server's.
     ClientLeft,
+    /// The client broke the protocol: a request hyper could not parse, a
+    /// head too large, a line longer than the line server's limit. The
+    /// client's fault, not the server's.
+    BadRequest,
     /// Anything else: logged, and counted as an error.
     Error(E),
 }
@@ -81,13 +88,17 @@ impl Stats {
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
     }
-    /// Connections closed by the header read timeout.
+    /// Connections closed by a timeout (a request's head or body too slow).
     pub fn timed_out(&self) -> usize {
         self.timed_out.load(Ordering::SeqCst)
     }
     /// Connections whose client reset them or left mid-request.
     pub fn clients_left(&self) -> usize {
         self.clients_left.load(Ordering::SeqCst)
+    }
+    /// Connections closed because the client broke the protocol.
+    pub fn bad_requests(&self) -> usize {
+        self.bad_requests.load(Ordering::SeqCst)
     }
     /// Every error logged, in order.
     pub fn errors(&self) -> Vec<String> {
@@ -116,6 +127,9 @@ impl Stats {
             }
             Ending::ClientLeft => {
                 self.clients_left.fetch_add(1, Ordering::SeqCst);
+            }
+            Ending::BadRequest => {
+                self.bad_requests.fetch_add(1, Ordering::SeqCst);
             }
             Ending::Error(e) => {
                 eprintln!("server: connection error: {e}");

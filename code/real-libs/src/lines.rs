@@ -37,6 +37,7 @@ pub async fn serve(listener: AsyncTcpListener, stats: Arc<Stats>) -> io::Result<
             let ending = match shout(stream, &stats).await {
                 Ok(()) => Ending::Done,
                 Err(LinesCodecError::Io(e)) if client_went_away(&e) => Ending::ClientLeft,
+                Err(LinesCodecError::MaxLineLengthExceeded) => Ending::BadRequest,
                 Err(e) => Ending::Error(e),
             };
             stats.end(ending);

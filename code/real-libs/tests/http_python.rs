@@ -68,8 +68,8 @@ fn half_a_request_head_is_closed_by_the_header_timeout() {
 }
 
 /// A head sent one byte every 50 ms keeps the connection busy but never
-/// ends: the timeout counts from the start of the head, not from the last
-/// byte, so the server still closes it.
+/// ends: the timeout counts from the moment the server starts waiting for
+/// the head, not from the last byte, so the server still closes it.
 #[test]
 fn a_head_that_trickles_in_is_closed_by_the_header_timeout() {
     let (addr, stats) = start_http(with_short_timeout());

@@ -165,3 +165,33 @@ impl Drop for ScratchFile {
         let _ = std::fs::remove_file(&self.0);
     }
 }
+
+/// A std client connection to `addr`: reads give up after 10 s, so a
+/// server that never answers nor closes fails the test instead of hanging it.
+pub fn connect(addr: SocketAddr) -> std::net::TcpStream {
+    let stream = std::net::TcpStream::connect(addr).expect("connect to the server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+}
+
+/// Reads until the server closes the connection (an end of stream, or a
+/// reset, which a close with unread bytes sends); returns what it read.
+/// Fails the test if the server neither closes nor sends for 10 s.
+pub fn read_until_closed(stream: &mut std::net::TcpStream) -> Vec<u8> {
+    let mut received = Vec::new();
+    let mut chunk = [0; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => return received,
+            Ok(n) => received.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return received,
+            Err(e) => panic!(
+                "the server neither closed the connection nor sent anything for 10 s ({e}); \
+                 it had sent: {:?}",
+                String::from_utf8_lossy(&received)
+            ),
+        }
+    }
+}
