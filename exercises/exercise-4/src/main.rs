@@ -269,7 +269,9 @@ fn measure(bytes: u64, proxy: Proxy, buffer: usize) -> io::Result<Measured> {
     sent?;
     let received = received?;
     if copied.bytes != bytes || received != bytes {
-        let stopped_early = if copied.bytes < bytes && copied.bytes == received {
+        // All that copy counted arrived, but not all that was sent (the sink
+        // cannot get more than was sent): copy returned early.
+        let stopped_early = if copied.bytes == received {
             " (did copy return before a read returned Ok(0)? A read that returns fewer \
              bytes than the buffer holds is not the end of the stream; only Ok(0) is)"
         } else {
@@ -289,16 +291,20 @@ fn measure(bytes: u64, proxy: Proxy, buffer: usize) -> io::Result<Measured> {
 
 /// Reads `conn` to its end, adding to `arrived` as bytes come.
 fn drain(mut conn: &TcpStream, arrived: &AtomicU64) -> io::Result<u64> {
-    let mut buf = vec![0; 64 * 1024];
-    loop {
-        match conn.read(&mut buf) {
-            Ok(0) => return Ok(arrived.load(Ordering::Relaxed)),
-            Ok(n) => {
-                arrived.fetch_add(n as u64, Ordering::Relaxed);
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+    io::copy(&mut conn, &mut Counter(arrived))
+}
+
+/// A sink that counts what it is given.
+struct Counter<'a>(&'a AtomicU64);
+
+impl Write for Counter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -661,7 +667,7 @@ mod tests {
     fn the_sink_is_waited_for_until_it_ends_or_the_copy_is_stuck() {
         let short = Duration::from_millis(200);
         let (done, result) = mpsc::channel();
-        let arrived = AtomicU64::new(10);
+        let arrived = Arc::new(AtomicU64::new(10));
         let wait = |bytes| wait_for_the_sink(&result, &arrived, bytes, short, 2 * short);
         assert!(
             matches!(wait(10), Err(Stuck::AtTheEnd)),
@@ -671,6 +677,22 @@ mod tests {
             matches!(wait(20), Err(Stuck::OnTheWay(10))),
             "half the bytes there, then nothing"
         );
+        // Bytes that keep coming, for longer than the stall limit in all.
+        let feeding = thread::spawn({
+            let (done, arrived) = (done.clone(), Arc::clone(&arrived));
+            move || {
+                for _ in 0..10 {
+                    thread::sleep(short / 4);
+                    arrived.fetch_add(1, Ordering::Relaxed);
+                }
+                done.send(Ok(20)).unwrap();
+            }
+        });
+        assert!(
+            matches!(wait(30), Ok(Ok(20))),
+            "a sink that is slow but goes on is waited for"
+        );
+        feeding.join().unwrap();
         done.send(Ok(20)).unwrap();
         assert!(matches!(wait(20), Ok(Ok(20))), "the sink's own result");
         drop(done);
@@ -678,6 +700,43 @@ mod tests {
             matches!(wait(20), Ok(Err(_))),
             "a sink that ended without a result"
         );
+    }
+
+    /// Copies the first half of what comes, reads the rest to its end
+    /// (so the sender's writes succeed), and counts the half.
+    fn halving_proxy(
+        sink: SocketAddr,
+        ready: mpsc::Sender<SocketAddr>,
+        _buffer: usize,
+    ) -> io::Result<Copied> {
+        proxy_on_code(sink, ready, async |from, to| {
+            let mut half = vec![0; SMALL as usize / 2];
+            code::io::read_exact(from, &mut half).await?;
+            code::io::write_all(to, &half).await?;
+            let mut rest = vec![0; 8192];
+            while std::future::poll_fn(|cx| from.poll_read(cx, &mut rest)).await? > 0 {}
+            Ok(half.len() as u64)
+        })
+    }
+
+    #[test]
+    fn measure_says_when_copy_returned_early() {
+        let hint = "did copy return before a read returned Ok(0)?";
+        for (proxy, early) in [
+            (halving_proxy as Proxy, true),
+            (lossy_proxy, false),
+            (miscounting_proxy, false),
+        ] {
+            let result = code::testing::within(LIMIT, "measure did not finish", move || {
+                measure(SMALL, proxy, STD_BUFFER).map(|m| m.took)
+            });
+            let error = result.expect_err("measure accepted a wrong count of bytes");
+            assert_eq!(
+                error.to_string().contains(hint),
+                early,
+                "whether the error asks if copy returned early: {error}"
+            );
+        }
     }
 
     #[test]
