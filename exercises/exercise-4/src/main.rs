@@ -677,20 +677,26 @@ mod tests {
             matches!(wait(20), Err(Stuck::OnTheWay(10))),
             "half the bytes there, then nothing"
         );
-        // Bytes that keep coming, for longer than the stall limit in all.
+        // Bytes that keep coming, for longer than the stall limit in all,
+        // and the end a while after the last of them: waited for.
+        let (long_return, long_stall) = (Duration::from_secs(1), Duration::from_secs(2));
         let feeding = thread::spawn({
             let (done, arrived) = (done.clone(), Arc::clone(&arrived));
             move || {
                 for _ in 0..10 {
-                    thread::sleep(short / 4);
+                    thread::sleep(long_stall / 8);
                     arrived.fetch_add(1, Ordering::Relaxed);
                 }
+                thread::sleep(long_return / 3);
                 done.send(Ok(20)).unwrap();
             }
         });
         assert!(
-            matches!(wait(30), Ok(Ok(20))),
-            "a sink that is slow but goes on is waited for"
+            matches!(
+                wait_for_the_sink(&result, &arrived, 20, long_return, long_stall),
+                Ok(Ok(20))
+            ),
+            "a sink that is slow but goes on, and ends soon after the last byte, is waited for"
         );
         feeding.join().unwrap();
         done.send(Ok(20)).unwrap();
