@@ -136,8 +136,8 @@ fn ending(result: Result<(), hyper::Error>) -> Ending<hyper::Error> {
             Ending::TimedOut
         }
         Err(e) if e.is_incomplete_message() || client_went_away(&e) => Ending::ClientLeft,
-        // A request hyper could not parse, or a head larger than its
-        // buffer: hyper has answered 400 or 431, and the fault is the
+        // A request hyper could not parse, or a head or URI too long:
+        // hyper has answered 400, 431 or 414, and the fault is the
         // client's. (`is_parse` covers `is_parse_too_large`; both are named
         // so that a reader sees the second is meant.)
         Err(e) if e.is_parse() || e.is_parse_too_large() => Ending::BadRequest,
