@@ -7,6 +7,21 @@
 //! Part 2 of the exercise, `copy_bidirectional`, is tested in
 //! `proxy/mod.rs`, a module of this file: one test binary, so that
 //! `cargo test -p exercise-4` runs and reports both parts together.
+//!
+//! Mutation testing (`cargo mutants -p solution-4`, see the README) catches
+//! every mutant of solution-4's `copy` and `copy_bidirectional`. In the
+//! measuring program (`src/main.rs`, which solution-4 runs too, tested by
+//! its own unit tests) it leaves these alive, and no test can tell them
+//! from the program:
+//! - `blocking_proxy`'s `buffer == STD_BUFFER` inverted: both branches copy
+//!   every byte with a buffer of the size given (`std::io::copy` at 8 KiB,
+//!   its loop at other sizes); only their speed could differ, and no test
+//!   times anything;
+//! - `blocking_copy`'s guard `e.kind() == Interrupted` replaced by `true`
+//!   or `false`, or its `==` by `!=`: no signal interrupts a read in the
+//!   tests;
+//! - `wait_for_the_sink`'s `since.elapsed() > stall_limit` as `>=`: the
+//!   same but for one instant.
 
 /// The tests of part 2: `copy_bidirectional` between a client and a server.
 #[path = "proxy/mod.rs"]
