@@ -20,8 +20,10 @@
 //! - `blocking_copy`'s guard `e.kind() == Interrupted` replaced by `true`
 //!   or `false`, or its `==` by `!=`: no signal interrupts a read in the
 //!   tests;
-//! - `wait_for_the_sink`'s `since.elapsed() > stall_limit` as `>=`: the
-//!   same but for one instant.
+//! - `wait_for_the_sink`'s `since.elapsed() > return_limit` or
+//!   `> stall_limit` as `>=`: the same but for one instant. (Its `>` as
+//!   `==` never gives up on a stalled copy: the program's unit test of a
+//!   stall then runs out of time, which cargo-mutants reports as a timeout.)
 
 /// The tests of part 2: `copy_bidirectional` between a client and a server.
 #[path = "proxy/mod.rs"]
