@@ -26,7 +26,13 @@ pub struct Course {
     pub root: PathBuf,
     /// In number order; never empty (else it is not the course).
     pub exercises: Vec<Exercise>,
+    /// The `todo!()` count of each exercise's stub, from [`STUBS`] (none in
+    /// a course without that file: then any `todo!()` left means a stub).
+    pub stubs: Vec<(String, usize)>,
 }
+
+/// The record of the stubs as handed out, relative to the course root.
+pub const STUBS: &str = "exercises/course/stubs.txt";
 
 pub struct Exercise {
     pub number: u32,
@@ -94,9 +100,13 @@ impl Course {
             return Ok(None);
         }
         exercises.sort_by_key(|e| e.number);
+        let stubs = fs::read_to_string(dir.join(STUBS))
+            .map(|text| parse_stubs(&text))
+            .unwrap_or_default();
         Ok(Some(Course {
             root: dir.to_path_buf(),
             exercises,
+            stubs,
         }))
     }
 
@@ -110,6 +120,17 @@ impl Course {
                     self.list()
                 ))
             })
+    }
+
+    /// Whether `exercise`, with `todos` left, is still its stub as far as
+    /// its sources tell: every `todo!()` of the stub is there. Without a
+    /// record of the stub, any `todo!()` left counts. (`verify` also asks
+    /// the tests: see `report::Row`.)
+    pub fn untouched(&self, exercise: &Exercise, todos: &[Todo]) -> bool {
+        match self.stubs.iter().find(|(name, _)| *name == exercise.name) {
+            Some((_, stub)) => todos.len() == *stub,
+            None => !todos.is_empty(),
+        }
     }
 
     /// "exercises 1, 2, 3 and 4".
@@ -131,6 +152,17 @@ impl Exercise {
     /// Every `todo!(` left in `src/`. The stubs have one per body a learner
     /// writes, so while any is left the exercise cannot pass.
     pub fn todos(&self) -> Result<Vec<Todo>, Error> {
+        self.scan(todo_lines)
+    }
+
+    /// The `#[test]`s in `src/`: the exercise's own program's tests, which
+    /// pass on the stub (the learner's are in `tests/`).
+    pub fn tests_in_src(&self) -> Result<usize, Error> {
+        Ok(self.scan(test_lines)?.len())
+    }
+
+    /// The places in `src/` that `lines` finds in each file.
+    fn scan(&self, lines: fn(&str) -> Vec<usize>) -> Result<Vec<Todo>, Error> {
         let root = self
             .dir
             .parent()
@@ -144,7 +176,7 @@ impl Exercise {
                 .unwrap_or(&file)
                 .to_string_lossy()
                 .replace('\\', "/");
-            found.extend(todo_lines(&text).into_iter().map(|line| Todo {
+            found.extend(lines(&text).into_iter().map(|line| Todo {
                 file: relative.clone(),
                 line,
             }));
@@ -162,6 +194,26 @@ pub fn todo_lines(text: &str) -> Vec<usize> {
             code.contains("todo!(")
         })
         .map(|(index, _)| index + 1)
+        .collect()
+}
+
+/// Line numbers (from 1) of `#[test]` outside `//` comments.
+fn test_lines(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| line.split("//").next().unwrap_or("").trim() == "#[test]")
+        .map(|(index, _)| index + 1)
+        .collect()
+}
+
+/// `exercise-N COUNT` lines; `#` starts a comment.
+fn parse_stubs(text: &str) -> Vec<(String, usize)> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.split('#').next().unwrap_or("");
+            let (name, count) = line.trim().split_once(' ')?;
+            Some((name.to_string(), count.trim().parse().ok()?))
+        })
         .collect()
 }
 
@@ -198,10 +250,50 @@ mod tests {
         assert!(todo_lines("fn a() -> u8 { 1 }").is_empty());
     }
 
+    /// The record of the stubs is this repository's stubs: each has as many
+    /// `todo!()` as it says (and is called "not started").
+    #[test]
+    fn the_record_of_the_stubs_is_the_stubs() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let course = Course::find(&root).unwrap();
+        assert!(!course.stubs.is_empty(), "{STUBS} is missing or empty");
+        for exercise in &course.exercises {
+            let todos = exercise.todos().unwrap();
+            let recorded = course.stubs.iter().find(|(name, _)| *name == exercise.name);
+            assert_eq!(
+                recorded.map(|(_, count)| *count),
+                Some(todos.len()),
+                "{STUBS}: {} has {} todo!() in its src/; write that number there",
+                exercise.name,
+                todos.len()
+            );
+            assert!(course.untouched(exercise, &todos));
+            assert!(
+                !course.untouched(exercise, &todos[1..]),
+                "{}",
+                exercise.name
+            );
+        }
+    }
+
+    #[test]
+    fn reads_the_record_and_counts_tests() {
+        assert_eq!(
+            parse_stubs("# a comment\nexercise-1 12\n\nexercise-2 6  # two parts\n"),
+            vec![
+                ("exercise-1".to_string(), 12),
+                ("exercise-2".to_string(), 6)
+            ]
+        );
+        let code = "#[test]\nfn a() {}\n// #[test]\n    #[test]\nfn b() {}\n";
+        assert_eq!(test_lines(code), vec![1, 4]);
+    }
+
     #[test]
     fn lists_exercise_numbers_in_words() {
         let course = |numbers: &[u32]| Course {
             root: PathBuf::new(),
+            stubs: Vec::new(),
             exercises: numbers
                 .iter()
                 .map(|&number| Exercise {

@@ -15,6 +15,9 @@ pub struct Row {
     pub run: Option<Run>,
     pub todos: Vec<Todo>,
     pub outcome: Outcome,
+    /// Still the stub as handed out: every `todo!()` of it is there and no
+    /// test passes but those that pass on the stub. "not started".
+    pub stub: bool,
 }
 
 impl Row {
@@ -29,6 +32,7 @@ impl Row {
                 passed: 0,
                 failed: Vec::new(),
             },
+            stub: true,
         }
     }
 
@@ -39,17 +43,42 @@ impl Row {
             outcome: run.outcome.clone(),
             run: Some(run),
             todos: Vec::new(),
+            stub: false,
+        }
+    }
+
+    /// A tested row, with `todos` left: still the stub if `untouched` (its
+    /// sources have every `todo!()` of the stub) and no more tests pass
+    /// than the `tests_in_src` that pass on the stub. Half-done work, with
+    /// some `todo!()` gone or some test of the learner's passing, is "in
+    /// progress", never "not started".
+    pub fn graded(
+        exercise: &Exercise,
+        run: Run,
+        todos: Vec<Todo>,
+        untouched: bool,
+        tests_in_src: usize,
+    ) -> Row {
+        let passed = match &run.outcome {
+            Outcome::Failing { passed, .. } => Some(*passed),
+            _ => None,
+        };
+        let stub = untouched && passed.is_some_and(|passed| passed <= tests_in_src);
+        Row {
+            todos,
+            stub,
+            ..Row::tested(exercise, run)
         }
     }
 
     /// The word for the result column and the JSON `result` field.
     pub fn result(&self) -> &'static str {
-        let stub = matches!(self.outcome, Outcome::Failing { .. }) && !self.todos.is_empty();
-        if self.run.is_none() || stub {
+        if self.stub || self.run.is_none() {
             return "not started";
         }
         match self.outcome {
             Outcome::Passed { .. } => "passed",
+            Outcome::Failing { .. } if !self.todos.is_empty() => "in progress",
             Outcome::Failing { .. } => "failing",
             Outcome::CompileError { .. } => "compile error",
             Outcome::TimedOut { .. } => "timed out",
@@ -70,16 +99,11 @@ impl Row {
 
     fn note(&self) -> String {
         match &self.outcome {
-            _ if self.result() == "not started" => match self.todos.first() {
-                Some(todo) => format!(
-                    "{} todo!() left, the first at {}:{}",
-                    self.todos.len(),
-                    todo.file,
-                    todo.line
-                ),
-                None => String::new(),
-            },
+            _ if self.result() == "not started" => todos_left(&self.todos),
             Outcome::Passed { .. } => String::new(),
+            Outcome::Failing { failed, .. } if !self.todos.is_empty() => {
+                format!("{}; failed: {}", todos_left(&self.todos), failed.join(", "))
+            }
             Outcome::NoTests => "no test ran: the exercise's tests are missing".to_string(),
             Outcome::Failing { failed, .. } => format!("failed: {}", failed.join(", ")),
             Outcome::CompileError { message } | Outcome::CargoError { message } => message.clone(),
@@ -90,6 +114,19 @@ impl Row {
                 )
             }
         }
+    }
+}
+
+/// "5 todo!() left, the first at exercises/exercise-1/src/lib.rs:191".
+fn todos_left(todos: &[Todo]) -> String {
+    match todos.first() {
+        Some(todo) => format!(
+            "{} todo!() left, the first at {}:{}",
+            todos.len(),
+            todo.file,
+            todo.line
+        ),
+        None => String::new(),
     }
 }
 
@@ -107,6 +144,9 @@ pub fn status(rows: &[Row]) -> String {
         if let Some((passed, total)) = row.tests() {
             if !row.outcome.passed() {
                 let _ = write!(detail, ": {passed} of {total} tests pass");
+                if !row.todos.is_empty() {
+                    let _ = write!(detail, ", {} todo!() left", row.todos.len());
+                }
             } else {
                 let _ = write!(detail, " ({total} tests)");
             }
@@ -165,6 +205,18 @@ fn next_step(row: &Row) -> String {
             "{} hangs: a future returns Pending without storing a waker, or waits for \
              something that never comes. Run `cargo test -p {}`; stuck? {hint}.",
             row.name, row.name
+        ),
+        _ if row.result() == "in progress" => format!(
+            "{} — the next todo!() is at {}. Run `cargo test -p {}` (or \
+             `cargo run -p course -- watch {}`, which runs the tests again each time you save) \
+             and read what the failing tests say; stuck? {hint}.",
+            row.name,
+            row.todos
+                .first()
+                .map(|t| format!("{}:{}", t.file, t.line))
+                .unwrap_or_default(),
+            row.name,
+            row.number
         ),
         _ => format!(
             "{} — run `cargo test -p {}` (or `cargo run -p course -- watch {}`, which runs \
@@ -452,6 +504,42 @@ mod tests {
             step.contains("replace the todo!() at exercises/exercise-4/src/lib.rs:7"),
             "{step}"
         );
+    }
+
+    /// Half-done work is never "not started": not with a todo!() gone, not
+    /// with more tests passing than pass on the stub.
+    #[test]
+    fn a_changed_stub_is_in_progress() {
+        let run = |passed| Run {
+            outcome: Outcome::Failing {
+                passed,
+                failed: vec!["part_2".into()],
+            },
+            took: Duration::from_millis(100),
+        };
+        let todos = || {
+            vec![Todo {
+                file: "exercises/exercise-1/src/lib.rs".into(),
+                line: 191,
+            }]
+        };
+        let untouched = Row::graded(&exercise(1), run(2), todos(), true, 2);
+        assert_eq!(untouched.result(), "not started");
+        let todo_gone = Row::graded(&exercise(1), run(0), todos(), false, 2);
+        assert_eq!(todo_gone.result(), "in progress");
+        let a_test_passes = Row::graded(&exercise(1), run(3), todos(), true, 2);
+        assert_eq!(a_test_passes.result(), "in progress");
+        assert_eq!(
+            a_test_passes.note(),
+            "1 todo!() left, the first at exercises/exercise-1/src/lib.rs:191; failed: part_2"
+        );
+        let text = status(&[a_test_passes]);
+        assert!(
+            text.contains("[!] exercise-1  in progress: 3 of 4 tests pass, 1 todo!() left"),
+            "{text}"
+        );
+        let done = Row::graded(&exercise(1), run(3), Vec::new(), false, 2);
+        assert_eq!(done.result(), "failing");
     }
 
     #[test]

@@ -153,6 +153,66 @@ fn status_lists_every_exercise_and_says_what_is_next() {
     );
 }
 
+/// A stub of two parts, the first done: one todo!() of two gone, one test
+/// of two passing.
+const HALF_DONE: (&str, &str) = (
+    "pub fn one() -> u32 {\n    1\n}\npub fn two() -> u32 {\n    todo!(\"exercise-1: part 2\")\n}\n",
+    "#[test]\nfn one_is_one() { assert_eq!(exercise_1::one(), 1); }\n\
+     #[test]\nfn two_is_two() { assert_eq!(exercise_1::two(), 2); }\n",
+);
+
+#[test]
+fn half_done_work_is_in_progress_never_not_started() {
+    let untouched = (
+        "pub fn six() -> u32 {\n    todo!(\"exercise-2: return six\")\n}\n",
+        "#[test]\nfn six_is_six() { assert_eq!(exercise_2::six(), 6); }\n",
+    );
+    let root = fake_course("half-done", &[HALF_DONE, untouched]);
+    // The record of the stubs as handed out: two todo!() in exercise-1's.
+    write(
+        &root.join("exercises/course/stubs.txt"),
+        "# the stubs\nexercise-1 2\nexercise-2 1\n",
+    );
+
+    // Its own target folder: the other fake courses build other crates of
+    // the same names into the shared one at the same time.
+    let own = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_course"))
+            .args(args)
+            .current_dir(&root)
+            .env("CARGO_TARGET_DIR", root.join("target"))
+            .output()
+            .expect("the course binary runs")
+    };
+    let output = own(&["status"]);
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        out.contains("[!] exercise-1  in progress: 1 of 2 tests pass, 1 todo!() left"),
+        "{out}"
+    );
+    assert!(out.contains("[ ] exercise-2  not started"), "{out}");
+    assert!(
+        out.contains("Next: exercise-1 — the next todo!() is at exercises/exercise-1/src/lib.rs:5"),
+        "{out}"
+    );
+
+    let output = own(&["verify"]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{table}");
+    assert!(
+        table.contains("exercise-1  in progress  1/2    "),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "1 todo!() left, the first at exercises/exercise-1/src/lib.rs:5; failed: two_is_two"
+        ),
+        "{table}"
+    );
+    assert!(table.contains("exercise-2  not started  0/1"), "{table}");
+}
+
 #[test]
 fn a_hanging_exercise_is_stopped_and_reported() {
     let hangs = (
