@@ -258,7 +258,8 @@ pub fn fail_with_trace(trace: &Trace, message: &str) -> ! {
 
 /// The end of a failure message: the last lines of `trace`, repeats folded
 /// ("net: token 0 read -> WouldBlock  ×4000"), and the command that shows
-/// the whole run.
+/// the whole run; for a trace without a line, what it covered and no
+/// command (`course trace` would have nothing to show).
 pub fn tail(trace: &Trace) -> String {
     tail_of(&trace.lines())
 }
@@ -269,31 +270,36 @@ pub fn tail_of(lines: &[String]) -> String {
 }
 
 fn tail_with(lines: &[String], test: Option<&str>) -> String {
-    let mut text = String::from("\n\nYour run, as the runtime traced it");
     if lines.is_empty() {
-        text += ": no line (nothing was registered, polled or woken)";
-    } else {
-        let rows = fold(lines);
-        let shown = last_rows(&rows);
-        let hidden: usize = rows[..shown[0]]
-            .iter()
-            .map(|r| r.lines.len() * r.times)
-            .sum();
-        if hidden > 0 {
-            let _ = write!(
-                text,
-                " (its last lines; {hidden} lines before them not shown)"
-            );
+        // The trace covers only what the test recorded (say, one poll of a
+        // stream built before it), so say so; and no trace command: its
+        // page would have nothing to show.
+        return "\n\nThe runtime's trace of this check (it covers the step the test recorded, \
+                not the set-up before it) has no line: in that step nothing was registered, \
+                polled or woken."
+            .to_string();
+    }
+    let mut text = String::from("\n\nYour run, as the runtime traced it");
+    let rows = fold(lines);
+    let shown = last_rows(&rows);
+    let hidden: usize = rows[..shown[0]]
+        .iter()
+        .map(|r| r.lines.len() * r.times)
+        .sum();
+    if hidden > 0 {
+        let _ = write!(
+            text,
+            " (its last lines; {hidden} lines before them not shown)"
+        );
+    }
+    text += ":";
+    let mut previous = None;
+    for &i in &shown {
+        if previous.is_some_and(|p| p + 1 < i) {
+            text += "\n      …";
         }
-        text += ":";
-        let mut previous = None;
-        for &i in &shown {
-            if previous.is_some_and(|p| p + 1 < i) {
-                text += "\n      …";
-            }
-            previous = Some(i);
-            text += &rows[i].render();
-        }
+        previous = Some(i);
+        text += &rows[i].render();
     }
     let _ = write!(
         text,
