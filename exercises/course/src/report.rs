@@ -148,7 +148,8 @@ pub fn status(rows: &[Row]) -> String {
                     let _ = write!(detail, ", {} todo!() left", row.todos.len());
                 }
             } else {
-                let _ = write!(detail, " ({total} tests)");
+                let tests = if total == 1 { "test" } else { "tests" };
+                let _ = write!(detail, " ({total} {tests})");
             }
         }
         let _ = writeln!(text, "  {mark} {:width$}  {detail}", row.name);

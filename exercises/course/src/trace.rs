@@ -120,7 +120,10 @@ fn trace_in(
         let ran = if results.is_empty() {
             "no test ran".to_string()
         } else {
-            format!("{} tests ran, none of them records a trace", results.len())
+            match results.len() {
+                1 => "1 test ran, and it records no trace".to_string(),
+                n => format!("{n} tests ran, none of them records a trace"),
+            }
         };
         return Err(Error::new(format!(
             "nothing to show: {ran}. The tests that record a trace are those that check how \
@@ -183,7 +186,9 @@ fn trace_in(
     let failed = runs.iter().filter(|r| r.failure.is_some()).count();
     let absolute = out.canonicalize().unwrap_or(out);
     Ok(format!(
-        "Wrote the trace player over your run: {} run{} ({failed} of a failing test).\n\
+        "Wrote the trace player over a new run of your code (its tests, run again with the \
+         trace on: the counts may differ from those of an earlier failure): {} run{} \
+         ({failed} of a failing test).\n\
          Open it in a browser (it needs no server):\n  {}\n",
         runs.len(),
         if runs.len() == 1 { "" } else { "s" },

@@ -123,23 +123,9 @@ fn report(course: &Course, cargo: &Cargo, exercise: &Exercise, runs: usize) {
                 .find(|(_, ok)| !ok)
                 .and_then(|(test, _)| messages.iter().find(|(t, _)| t == test))
                 .or(messages.first());
-            if let Some((test, message)) = first {
-                println!("\nFirst failure: {test}\n");
-                let lines: Vec<&str> = message.lines().collect();
-                for line in lines.iter().take(MESSAGE_LINES) {
-                    println!("  {line}");
-                }
-                if lines.len() > MESSAGE_LINES {
-                    println!(
-                        "  … ({} more lines: `cargo test -p {name} {test}`)",
-                        lines.len() - MESSAGE_LINES
-                    );
-                }
-                println!(
-                    "\nStuck? `{hint}`. Your run, step by step: `cargo run -p course -- trace {n} {test}`."
-                );
-            } else {
-                println!("Stuck? `{hint}`.");
+            match first {
+                Some((test, message)) => print!("{}", failure(name, test, message, &hint)),
+                None => println!("Stuck? `{hint}`."),
             }
         }
         Outcome::CompileError { message } => {
@@ -154,6 +140,37 @@ fn report(course: &Course, cargo: &Cargo, exercise: &Exercise, runs: usize) {
         Outcome::NoTests => println!("{name}: no test ran (are its tests missing?)."),
         Outcome::CargoError { message } => println!("cargo failed: {message}"),
     }
+}
+
+/// The line of an exercise's failure message that gives the `trace`
+/// command (`exercises/behaviour.rs` ends a message with it when the test
+/// recorded a trace with lines, and only then: else `trace` has nothing to
+/// show).
+const TRACE_LINE: &str = "To step through the whole run: ";
+
+/// The first failure, its message cut to [`MESSAGE_LINES`], and what to run
+/// next: the trace command only if the message gives one (shown once, and
+/// also when the cut left it out), the hint always.
+fn failure(name: &str, test: &str, message: &str, hint: &str) -> String {
+    let mut text = format!("\nFirst failure: {test}\n\n");
+    let lines: Vec<&str> = message.lines().collect();
+    for line in lines.iter().take(MESSAGE_LINES) {
+        text += &format!("  {line}\n");
+    }
+    if lines.len() > MESSAGE_LINES {
+        text += &format!(
+            "  … ({} more lines: `cargo test -p {name} {test}`)\n",
+            lines.len() - MESSAGE_LINES
+        );
+        if let Some(trace) = lines[MESSAGE_LINES..]
+            .iter()
+            .find(|line| line.starts_with(TRACE_LINE))
+        {
+            text += &format!("\n{trace}\n");
+        }
+    }
+    text += &format!("\nStuck? `{hint}`.\n");
+    text
 }
 
 /// A channel that gets `()` when a line `q` (or `quit`) is typed.
@@ -200,4 +217,40 @@ fn relative(root: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HINT: &str = "cargo run -p course -- hint 1";
+
+    #[test]
+    fn a_failure_without_a_trace_suggests_no_trace_command() {
+        let message = "not yet implemented: exercise-1: poll_recv_from (README, part 2)";
+        let text = failure("exercise-1", "async_udp_socket::echo", message, HINT);
+        assert!(!text.contains("course -- trace"), "{text}");
+        assert!(
+            text.contains("Stuck? `cargo run -p course -- hint 1`."),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_trace_command_of_a_message_is_shown_once() {
+        let command = "cargo run -p course -- trace 1 poll_read_parks";
+        let message =
+            format!("poll_read was polled 4000 times\n\nYour run:\n  x\n{TRACE_LINE}{command}");
+        let text = failure("exercise-1", "poll_read_parks", &message, HINT);
+        assert_eq!(text.matches(command).count(), 1, "{text}");
+
+        // Cut off with the end of a long message: shown after the cut.
+        let long = format!(
+            "{}{TRACE_LINE}{command}",
+            "a line\n".repeat(MESSAGE_LINES + 5)
+        );
+        let text = failure("exercise-1", "poll_read_parks", &long, HINT);
+        assert!(text.contains("more lines"), "{text}");
+        assert_eq!(text.matches(command).count(), 1, "{text}");
+    }
 }

@@ -141,7 +141,7 @@ fn status_lists_every_exercise_and_says_what_is_next() {
     let output = course(&root.join("exercises/exercise-2/src"), &["status"]);
     let out = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", text(&output));
-    assert!(out.contains("[x] exercise-1  passed (1 tests)"), "{out}");
+    assert!(out.contains("[x] exercise-1  passed (1 test)"), "{out}");
     assert!(
         out.contains("[!] exercise-2  failing: 1 of 2 tests pass"),
         "{out}"
