@@ -145,11 +145,18 @@ const INSTRUCTORS_SECTIONS: &[&str] = &["## For instructors", "## For maintainer
 /// What the root `cargo test` runs in a handout.
 const CARGO_TEST_HERE: &str = "Run all tests (the runtime, the course tool, and your exercises: \
     each exercise's tests fail until you complete it, so this passes once every exercise is \
-    done):";
+    done; `--no-fail-fast` goes on to the next exercise when one fails, where a plain `cargo \
+    test` stops at the first, and while they fail it takes minutes: `cargo run -p course -- \
+    status` shows all five at a glance):";
+
+/// The README's command under [`CARGO_TEST_HERE`], in a handout.
+const CARGO_TEST_COMMAND: &str = "cargo test --no-fail-fast";
 
 pub fn readme_for_students(text: &str) -> String {
     let mut out = String::new();
     let mut skipping = false;
+    // After the paragraph on `cargo test`, until its command.
+    let mut command_next = false;
     let mut lines = text.lines().peekable();
     while let Some(line) = lines.next() {
         if line.starts_with("## ") {
@@ -163,7 +170,17 @@ pub fn readme_for_students(text: &str) -> String {
             while lines.next_if(|l| !l.trim().is_empty()).is_some() {}
             out += CARGO_TEST_HERE;
             out.push('\n');
+            command_next = true;
             continue;
+        }
+        if command_next && line.trim() == "cargo test" {
+            out += CARGO_TEST_COMMAND;
+            out.push('\n');
+            command_next = false;
+            continue;
+        }
+        if !line.trim().is_empty() && !line.starts_with("```") {
+            command_next = false;
         }
         let row_of_what_is_not_here = line.starts_with("| `")
             && ["solutions/", ".ci/"]
@@ -180,7 +197,11 @@ pub fn readme_for_students(text: &str) -> String {
             the runtime, the exercises and the course tool. The solutions are not included, \
             nor the book's walkthrough pages that explain them: where the book mentions \
             `solutions/solution-N` or a walkthrough, that is the instructor's copy. \
-            `cargo run -p course -- status` shows where you are.\n";
+            `cargo run -p course -- status` shows where you are.\n\n\
+            Read the book through mdBook (the first command above), not as the Markdown \
+            files in `book/`: where a page shows code, its file has an `{{#include …}}` line \
+            that mdBook replaces with the code, and some of those point into files that an \
+            exercise asks you not to open yet.\n";
     out
 }
 
@@ -577,7 +598,9 @@ code = { path = \"code\" }
         assert!(!students.contains(".ci/run"), "{students}");
         assert!(!students.contains("solution passes"), "{students}");
         assert!(
-            students.contains(&format!("{CARGO_TEST_HERE}\n\n```sh\ncargo test\n```")),
+            students.contains(&format!(
+                "{CARGO_TEST_HERE}\n\n```sh\n{CARGO_TEST_COMMAND}\n```"
+            )),
             "{students}"
         );
         assert!(students.contains("| `code/` | runtime |"), "{students}");
