@@ -9,7 +9,7 @@
 //! Replace every `todo!()`, and the `let _ = …;` line above it (it only
 //! keeps the unfinished stub free of unused-variable warnings). Check your
 //! work with `cargo test -p exercise-1` (both parts), or part 2 alone with
-//! `cargo test -p exercise-1 async_udp_socket` (a filter on the test names).
+//! `cargo test -p exercise-1 async_udp_socket::` (a filter on the test names).
 
 use std::future::Future;
 use std::io;

@@ -80,7 +80,8 @@ fn assert_non_blocking(probe: std::net::TcpStream) {
     });
     if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = result.recv_timeout(PEEK_LIMIT) {
         panic!(
-            "your socket is in blocking mode: a read of a socket with no data waited instead of \
+            "your socket is in blocking mode: before this test's own check, a look at the \
+             stream that from_std wrapped (a peek, with no data sent) waited instead of \
              returning WouldBlock. A blocking read or write stops the whole thread, and with it \
              every task and the reactor. In from_std, call stream.set_nonblocking(true)? \
              before wrapping it in mio::net::TcpStream::from_std (chapter \"AsyncTcpStream\")"
