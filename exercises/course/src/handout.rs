@@ -77,6 +77,7 @@ pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error
     fs::write(&target, workspace).map_err(|e| io_error("write", &target, e))?;
     files += 1;
     without_walkthroughs_in_summary(dir)?;
+    without_tool_test_targets(dir)?;
     note_in_readme(dir)?;
 
     // Resolve the new workspace: it proves every member is there, and drops
@@ -100,6 +101,36 @@ pub fn write(course: &Course, cargo: &Cargo, dir: &Path) -> Result<String, Error
         dir.display(),
         left_out.join(", ")
     ))
+}
+
+/// Drops the `[[test]]` tables from the copied course tool's manifest: they
+/// name files in [`TOOL_TESTS`], which stay behind, and cargo refuses to
+/// build any package of a workspace with a target whose file is missing.
+fn without_tool_test_targets(dir: &Path) -> Result<(), Error> {
+    let manifest = dir.join(TOOL_TESTS).with_file_name("Cargo.toml");
+    let Ok(text) = fs::read_to_string(&manifest) else {
+        return Ok(());
+    };
+    fs::write(&manifest, drop_test_targets(&text)).map_err(|e| io_error("write", &manifest, e))
+}
+
+fn drop_test_targets(manifest: &str) -> String {
+    let mut kept = String::new();
+    let mut in_test = false;
+    for line in manifest.lines() {
+        if line.trim_start().starts_with('[') {
+            in_test = line.trim() == "[[test]]";
+        }
+        if !in_test {
+            kept += line;
+            kept.push('\n');
+        }
+    }
+    // No blank lines left at the end where a table was.
+    let end = kept.trim_end().len();
+    kept.truncate(end);
+    kept.push('\n');
+    kept
 }
 
 /// Drops the walkthroughs' part (a `# Walkthroughs…` title and its entries,
@@ -605,6 +636,16 @@ code = { path = \"code\" }
         );
         assert!(students.contains("| `code/` | runtime |"), "{students}");
         assert!(students.contains("## This copy"), "{students}");
+    }
+
+    #[test]
+    fn the_tool_tests_targets_stay_behind_with_their_files() {
+        let manifest = "[package]\nname = \"course\"\n\n[features]\nend-to-end = []\n\n\
+                        [[test]]\nname = \"handout\"\nrequired-features = [\"end-to-end\"]\n";
+        assert_eq!(
+            drop_test_targets(manifest),
+            "[package]\nname = \"course\"\n\n[features]\nend-to-end = []\n"
+        );
     }
 
     #[test]

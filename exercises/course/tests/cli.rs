@@ -382,6 +382,20 @@ fn handout_has_no_solutions_and_exercise_1_fails_as_here() {
     assert_eq!(again.status.code(), Some(2));
     assert!(text(&again).contains("is not empty"), "{}", text(&again));
 
+    // Cargo builds there: every target of every package has its file (the
+    // course tool is std only, so this takes seconds).
+    let build = Command::new(env!("CARGO"))
+        .args(["build", "-p", "course", "--offline"])
+        .current_dir(&out)
+        .env("CARGO_TARGET_DIR", shared_target())
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "cargo cannot build in the handout: {}",
+        text(&build)
+    );
+
     // The learner's first steps work there.
     let status = course(&out, &["status"]);
     assert!(
