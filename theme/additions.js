@@ -135,19 +135,51 @@
     }
     document.querySelectorAll('pre > code, .table-wrapper').forEach(watchWidth);
 
-    // 5. Quizzes on screen (mdbook-quiz 0.5.0 draws them with React on
+    // 5. Output wraps (additions.css) at spaces, and a word wider than the
+    //    column is cut where it must. A long run without spaces, such as
+    //    `trace=ioctl,eventfd2,epoll_ctl` or a path, is given places to
+    //    break after its commas, slashes, bars and equals signs (<wbr>,
+    //    which adds no text to copy), so its names stay whole.
+    const LONG_RUN = 20;
+    for (const code of document.querySelectorAll('pre > code.language-text, pre > code.language-console')) {
+        const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+        const nodes = [];
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
+        for (const node of nodes) {
+            if (!/\S{20}/.test(node.data)) continue;
+            const fragment = document.createDocumentFragment();
+            for (const part of node.data.split(/(\S+)/)) {
+                if (part.length < LONG_RUN || /\s/.test(part)) {
+                    fragment.append(part);
+                    continue;
+                }
+                const pieces = part.split(/(?<=[,|/=&:])/);
+                pieces.forEach((piece, i) => {
+                    fragment.append(piece);
+                    if (i < pieces.length - 1) fragment.append(document.createElement('wbr'));
+                });
+            }
+            node.replaceWith(fragment);
+        }
+    }
+
+    // 6. Quizzes on screen (mdbook-quiz 0.5.0 draws them with React on
     //    DOMContentLoaded; this only watches what it draws and adds to it):
     //    - the focus follows the quiz: to the question after Start and after
     //      each answer (the button that had it is gone), and to the score
     //      when the last answer is in, scrolled into view (on a phone the
     //      review starts a few screens above the last question);
     //    - a Submit with nothing chosen or written says so (the quiz only
-    //      outlines the fields in red);
+    //      outlines the fields in red, and does nothing at all for a "pick
+    //      every one" question with no box ticked: there the message is
+    //      ours, and the focus goes to the first box);
+    //    - each text field is named "Your answer" (its placeholder text
+    //      vanishes as the reader types);
     //    - text fields: no autocorrect or capitals (answers are code and
     //      numbers), and a box sized for the answer; 16 px text is in
     //      additions.css (smaller makes iOS zoom in);
     //    - an answer spelled differently from the quiz's (spacing, a
-    //      trailing `;`, a type suffix such as `0usize`, with or without
+    //      trailing `;` or `.`, a type suffix such as `0usize`, with or without
     //      `Poll::`, backquotes) is replaced by the quiz's own spelling as
     //      it is submitted: mdbook-quiz compares the text with its answer
     //      and `alternatives` after trimming and lowercasing only;
@@ -155,7 +187,9 @@
     //      the edge shadow, by keyboard too (part 4).
     const canonical = (text) => text.toLowerCase()
         .replace(/[`\s]/g, '')
-        .replace(/;+$/, '')
+        // A trailing `;` or full stop (`70 bytes.`): no answer of the
+        // book ends in either.
+        .replace(/[;.]+$/, '')
         .replace(/\bpoll::/g, '')
         .replace(/(\d)_(?=\d)/g, '$1')
         .replace(/(\d)_?(?:usize|isize|u8|u16|u32|u64|u128|i8|i16|i32|i64|i128)\b/g, '$1');
@@ -171,6 +205,8 @@
     };
     const emptyMessages = {
         MultipleChoice: 'Choose an answer, then submit.',
+        // A "pick every one" question (checkboxes).
+        MultipleChoiceAll: 'Choose at least one answer, then submit.',
         ShortAnswer: 'Write an answer, then submit.',
         Tracing: 'Say whether the program compiles (and if it does, what it prints), then submit.',
     };
@@ -211,6 +247,7 @@
             for (const field of placeholder.querySelectorAll('.response input[type=text], .response textarea')) {
                 if (seen.has(field)) continue;
                 seen.add(field);
+                if (!field.hasAttribute('aria-label')) field.setAttribute('aria-label', 'Your answer');
                 for (const [name, value] of [['autocapitalize', 'off'], ['autocorrect', 'off'],
                     ['autocomplete', 'off'], ['spellcheck', 'false']]) field.setAttribute(name, value);
                 const question = questionOf(field.closest('form'));
@@ -231,13 +268,18 @@
                 markScrolling(pre);
             }
             for (const form of placeholder.querySelectorAll('form.response')) {
-                const invalid = form.querySelector('.error');
+                const boxes = form.querySelectorAll('input[type=checkbox]');
+                const noneTicked = boxes.length > 0 && ![...boxes].some((box) => box.checked);
+                if (!noneTicked) delete form.dataset.emptySubmit;
+                const invalid = form.querySelector('.error') || (noneTicked && form.dataset.emptySubmit);
                 let message = form.querySelector('.quiz-empty-message');
                 if (invalid && !message) {
                     message = document.createElement('p');
                     message.className = 'quiz-empty-message';
                     message.setAttribute('role', 'alert');
-                    message.textContent = emptyMessages[questionOf(form)?.type] ?? 'Answer first, then submit.';
+                    const type = questionOf(form)?.type;
+                    message.textContent = (boxes.length ? emptyMessages[`${type}All`] : emptyMessages[type])
+                        ?? 'Answer first, then submit.';
                     form.append(message);
                 } else if (!invalid && message) {
                     message.remove();
@@ -259,6 +301,8 @@
         new MutationObserver(update).observe(placeholder, {
             childList: true, subtree: true, attributes: true, attributeFilter: ['class'],
         });
+        // Ticking a box changes no class: the message goes with the change.
+        placeholder.addEventListener('change', update);
 
         // As an answer is submitted, by its button or by Enter.
         const respell = (form) => {
@@ -283,8 +327,21 @@
                 respell(event.target.form);
             }
         }, true);
+        // A "pick every one" question submitted with no box ticked: the quiz
+        // ignores it without a sign, so the message is ours, and the focus
+        // goes to the first box, where the answer starts.
+        const emptyChoices = (form) => {
+            const boxes = form.querySelectorAll('input[type=checkbox]');
+            if (!boxes.length || [...boxes].some((box) => box.checked)) return;
+            form.dataset.emptySubmit = '1';
+            update();
+            boxes[0].focus();
+        };
         placeholder.addEventListener('click', (event) => {
-            if (event.target.matches?.('form.response input[type=submit]')) respell(event.target.form);
+            if (event.target.matches?.('form.response input[type=submit]')) {
+                respell(event.target.form);
+                emptyChoices(event.target.form);
+            }
         }, true);
     }
 })();

@@ -586,8 +586,15 @@ test('a quiz on a phone: focus to the question, a message on an empty Submit, 16
   assert.ok(path, 'no quiz has both a short answer and a program to trace');
   const { page, problems } = await open(path, { viewport: PHONE });
   const quiz = page.locator('.mdbook-quiz').first();
-  await quiz.locator('button.start').click();
   const failures = [];
+  // Buttons and fields a finger can hit: 44 px tall or more.
+  const tall = async (locator, what) => {
+    const box = await locator.boundingBox();
+    if (!box || box.height < 44 - 0.5) failures.push(`${what} is ${box && Math.round(box.height)} px tall (44 or more)`);
+  };
+  await tall(quiz.locator('button.start'), 'Start');
+  await quiz.locator('button.start').click();
+  await tall(quiz.locator('input[type=submit]'), 'Submit');
   const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim().slice(0, 60) ?? '');
   if (!/^Question 1$/.test(await focused())) failures.push(`after Start the focus is on "${await focused()}"`);
   // Submit with nothing chosen: a message says what is missing.
@@ -624,6 +631,11 @@ test('a quiz on a phone: focus to the question, a message on an empty Submit, 16
       }));
       if (f.size < 16) failures.push(`question ${n}: a text field at ${f.size} px (iOS zooms in)`);
       if (f.autocorrect !== 'off' || f.autocapitalize !== 'off' || f.spellcheck) failures.push(`question ${n}: autocorrect on: ${JSON.stringify(f)}`);
+      await tall(field, `question ${n}: the text field`);
+      // A name that stays while the reader types (a placeholder vanishes).
+      const name = await field.evaluate((el) => el.getAttribute('aria-label')
+        || (el.labels?.length ? [...el.labels].map((l) => l.textContent).join(' ').trim() : ''));
+      if (!name) failures.push(`question ${n}: a text field with no accessible name but its placeholder`);
       await field.fill('an answer');
     }
     await quiz.locator('input[type=submit]').click();
@@ -649,8 +661,18 @@ test('a short answer takes the spellings a reader would type', TEST_LIMIT, async
     type: 'ShortAnswer', prompt: { prompt: 'What does `poll_read` return at the end of the stream?' },
     answer: { answer: 'Poll::Ready(Ok(0))' },
   };
+  // And a number, written as a sentence, with a full stop.
+  const bytes = {
+    type: 'ShortAnswer', prompt: { prompt: 'How many bytes does the first read return?' },
+    answer: { answer: '70', alternatives: ['seventy', '70 bytes'] },
+  };
   const failures = [];
-  for (const typed of ['Poll::Ready( Ok(0) )', 'Poll::Ready(Ok(0));', 'Ready(Ok(0usize))', ' poll::ready(ok(0)) ', 'Poll::Ready(Ok(1))']) {
+  for (const [q, typed, right] of [
+    ...['Poll::Ready( Ok(0) )', 'Poll::Ready(Ok(0));', 'Ready(Ok(0usize))', ' poll::ready(ok(0)) ', 'Poll::Ready(Ok(0)).']
+      .map((t) => [question, t, true]),
+    [question, 'Poll::Ready(Ok(1))', false],
+    [bytes, '70 bytes.', true], [bytes, '70.', true], [bytes, 'Seventy.', true], [bytes, '7.0', false], [bytes, '71.', false],
+  ]) {
     const { page, problems } = await open(pagesWith('quiz-placeholder')[0], {
       beforeLoad: (p) => p.addInitScript((data) => {
         new MutationObserver(() => {
@@ -660,15 +682,14 @@ test('a short answer takes the spellings a reader would type', TEST_LIMIT, async
             first.dataset.quizQuestions = data;
           }
         }).observe(document, { childList: true, subtree: true });
-      }, JSON.stringify({ questions: [question] })),
+      }, JSON.stringify({ questions: [q] })),
     });
     const quiz = page.locator('.mdbook-quiz').first();
     await quiz.locator('button.start').click();
     await quiz.locator('.response input[type=text]').fill(typed);
     await quiz.locator('.response input[type=text]').press('Enter');
     const text = await quiz.getByText(/You answered/).first().innerText();
-    const right = /You answered 1\/1/.test(text);
-    if (right !== !typed.includes('Ok(1)')) failures.push(`"${typed}": ${text}`);
+    if (/You answered 1\/1/.test(text) !== right) failures.push(`"${typed}" (${right ? 'right' : 'wrong'}): ${text}`);
     failures.push(...problems);
     await page.close();
   }
@@ -692,12 +713,106 @@ test('a short answer takes the spellings a reader would type', TEST_LIMIT, async
   assert.deepEqual(failures, []);
 });
 
+test('a "pick every one" question submitted with no box ticked says so, and the focus goes to the boxes', TEST_LIMIT, async () => {
+  // The first quiz with such a question (checkboxes: its answer is a list).
+  let found;
+  for (const path of pagesWith('quiz-placeholder')) {
+    const index = quizzesOf(path)[0].findIndex((q) => q.type === 'MultipleChoice' && Array.isArray(q.answer.answer));
+    if (index >= 0) { found = { path, index }; break; }
+  }
+  assert.ok(found, 'no quiz has a question with more than one right answer');
+  const { page, problems } = await open(found.path, { viewport: PHONE });
+  const quiz = page.locator('.mdbook-quiz').first();
+  await quiz.locator('button.start').click();
+  for (let n = 0; n < found.index; n++) {
+    await answerQuiz1(quiz);
+    await quiz.locator('input[type=submit]').click();
+  }
+  await quiz.locator('.response input[type=checkbox]').first().waitFor();
+  const failures = [];
+  await quiz.locator('input[type=submit]').click();
+  const message = quiz.locator('.quiz-empty-message');
+  await message.waitFor({ timeout: 2000 }).catch(() => {});
+  if (!(await message.isVisible())) failures.push('an empty Submit shows no message');
+  else {
+    const text = await message.innerText();
+    if (text !== 'Choose at least one answer, then submit.') failures.push(`the message says "${text}"`);
+    if ((await message.getAttribute('role')) !== 'alert') failures.push('the message is not announced (role=alert)');
+    await screenshot(page, 'quiz-empty-checkboxes-phone');
+  }
+  const at = await page.evaluate(() => document.activeElement?.getAttribute('type') ?? document.activeElement?.tagName);
+  if (at !== 'checkbox') failures.push(`after the empty Submit the focus is on ${at}, not the first box`);
+  // A box ticked: the message goes.
+  await quiz.locator('.response input[type=checkbox]').first().check();
+  await page.waitForTimeout(200);
+  if (await message.count()) failures.push('the message stays once a box is ticked');
+  failures.push(...problems);
+  await page.close();
+  assert.deepEqual(failures, []);
+});
+
 /** Any answer to the question on screen (the first choice, or some text). */
 async function answerQuiz1(quiz) {
   const choice = quiz.locator('.response input[type=radio], .response input[type=checkbox]').first();
   if (await choice.count()) await choice.check();
   for (const field of await quiz.locator('.response input[type=text], .response textarea').all()) await field.fill('an answer');
 }
+
+test('on paper from a dark theme: text in black on white, code legible', TEST_LIMIT, async () => {
+  // A chapter with Rust code, and the page of every chapter.
+  const chapter = contentPages().find((p) => readFileSync(join(bookDir, p), 'utf8').includes('language-rust'));
+  assert.ok(chapter, 'no chapter has Rust code');
+  const failures = [];
+  for (const theme of ['navy', 'coal', 'ayu']) {
+    const { page } = await open(chapter, { theme });
+    await page.emulateMedia({ media: 'print' });
+    const found = await page.evaluate(() => {
+      const rgba = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+      const luminance = ([r, g, b]) => {
+        const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+      };
+      const ratio = (a, b) => {
+        const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+        return (l1 + 0.05) / (l2 + 0.05);
+      };
+      // Against white paper, and against the block's own fill if it prints one.
+      const worst = (el) => {
+        const fg = rgba(getComputedStyle(el).color);
+        let bg = [255, 255, 255];
+        for (let n = el; n; n = n.parentElement) {
+          const [r, g, b, a = 1] = rgba(getComputedStyle(n).backgroundColor);
+          if (a > 0.5) { bg = [r, g, b]; break; }
+        }
+        return Math.min(ratio(fg, [255, 255, 255]), ratio(fg, bg));
+      };
+      const out = [];
+      const prose = [...document.querySelectorAll('main > p, main li')].filter((el) => el.textContent.trim()).slice(0, 20);
+      if (!prose.length) out.push('no paragraph to check');
+      for (const el of prose) {
+        const r = worst(el);
+        if (r < 7) out.push(`text at ${r.toFixed(2)}:1 (needs 7): "${el.textContent.trim().slice(0, 40)}"`);
+      }
+      const code = [...document.querySelectorAll('main pre code.hljs, main pre code.hljs *')]
+        .filter((el) => [...el.childNodes].some((n) => n.nodeType === 3 && n.data.trim()));
+      if (!code.length) out.push('no highlighted code to check');
+      const seen = new Set();
+      for (const el of code) {
+        const r = worst(el);
+        const key = `${el.className}`;
+        if (r < 4.5 && !seen.has(key)) {
+          seen.add(key);
+          out.push(`code (${el.className || el.tagName}) at ${r.toFixed(2)}:1 (needs 4.5): "${el.textContent.trim().slice(0, 30)}"`);
+        }
+      }
+      return out;
+    });
+    failures.push(...found.map((f) => `${theme} ${chapter}: ${f}`));
+    if (theme === 'navy') await screenshot(page, 'print-navy-chapter');
+    await page.close();
+  }
+  assert.deepEqual(failures, []);
+});
 
 test('print.html runs each script once', TEST_LIMIT, async () => {
   const { page, problems } = await open('print.html', {
@@ -734,6 +849,32 @@ test('on a phone: output wraps, the copy button covers no code, a wide table kee
       const out = [];
       for (const code of document.querySelectorAll('main pre > code.language-text, main pre > code.language-console')) {
         if (code.offsetParent && code.scrollWidth > code.clientWidth + 1) out.push(`output wider than the column: "${code.innerText.slice(0, 50)}"`);
+        if (!code.offsetParent) continue;
+        // A line wraps at spaces and punctuation: a name ("epoll_ctl") is
+        // cut only when it is wider than the column by itself.
+        const style = getComputedStyle(code);
+        const column = code.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const range = document.createRange();
+        const rect = (c) => { range.setStart(c.node, c.i); range.setEnd(c.node, c.i + 1); return range.getBoundingClientRect(); };
+        const letter = /[\p{L}\p{N}_]/u;
+        let name = [];
+        const check = () => {
+          if (name.length < 2) return;
+          const rects = name.map(rect);
+          const cut = rects.findIndex((r, i) => i > 0 && Math.round(r.top) > Math.round(rects[i - 1].top));
+          if (cut < 0) return;
+          const width = rects.reduce((sum, r) => sum + r.width, 0);
+          const shown = name.map((c, i) => (i === cut ? `|${c.ch}` : c.ch)).join('');
+          if (width <= column) out.push(`output cut inside the name "${shown}", which fits the column`);
+        };
+        const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (let i = 0; i < node.length; i++) {
+            if (letter.test(node.data[i])) name.push({ node, i, ch: node.data[i] });
+            else { check(); name = []; }
+          }
+        }
+        check();
       }
       // The text under each block's buttons (the block not scrolled).
       for (const buttons of document.querySelectorAll('main pre > .buttons')) {

@@ -185,6 +185,32 @@ const luminanceOf = (page, el) => el.evaluate((node) => {
   return lum(node instanceof SVGElement ? getComputedStyle(node).fill : getComputedStyle(node).backgroundColor);
 });
 
+test('on paper every diagram fits a page and is kept whole', TEST_LIMIT, async () => {
+  // The printable area of the smaller of A4 and Letter with Chromium's
+  // default margins (0.4 in each side), in CSS pixels: A4 is 210 mm wide,
+  // Letter 11 in tall.
+  const paper = { width: Math.floor((210 / 25.4 - 0.8) * 96), height: Math.floor((11 - 0.8) * 96) };
+  const failures = [];
+  let checked = 0;
+  for (const path of diagramPages()) {
+    const { page, close } = await open(path, { viewport: paper });
+    await page.emulateMedia({ media: 'print' });
+    const figures = await page.$$eval('main figure.diagram', (fs) => fs.map((f) => ({
+      id: f.querySelector('svg')?.id ?? '?',
+      height: f.getBoundingClientRect().height,
+      whole: getComputedStyle(f).breakInside,
+    })));
+    for (const f of figures) {
+      checked += 1;
+      if (f.height > paper.height) failures.push(`${path} ${f.id}: ${Math.round(f.height)} px tall, the page holds ${paper.height}`);
+      if (!/avoid/.test(f.whole)) failures.push(`${path} ${f.id}: may split across pages (break-inside: ${f.whole})`);
+    }
+    await close();
+  }
+  assert.ok(checked > 0, 'no diagram measured');
+  assert.deepEqual(failures, []);
+});
+
 test('on paper from the navy theme: diagrams in black on light fills, the chart in dark text on light', TEST_LIMIT, async () => {
   const failures = [];
   for (const path of diagramPages()) {

@@ -431,3 +431,69 @@ test('the keys\' help shows with a mouse, not on a touch screen', TEST_LIMIT, as
   assert.ok(!(await phone.page.locator('.trace-player .tp-help').isVisible()), 'keyboard help on a touch screen');
   await phone.close();
 });
+
+test('what changed since the step before is marked by a bar, not a link\'s underline, in the five themes', TEST_LIMIT, async () => {
+  const failures = [];
+  let marked = 0;
+  for (const theme of THEMES) {
+    const { page, problems, close } = await open('following-the-data.html', { theme });
+    const player = page.locator('.trace-player');
+    await player.waitFor({ state: 'visible' });
+    const steps = recording(PLAYERS['following-the-data.html']).steps.length;
+    for (let n = 2; n <= steps; n++) {
+      await player.getByRole('slider', { name: 'Step' }).fill(String(n));
+      const found = await player.evaluate((root) => {
+        const rgba = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+        const luminance = ([r, g, b]) => {
+          const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+          return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+        };
+        const ratio = (a, b) => {
+          const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+          return (l1 + 0.05) / (l2 + 0.05);
+        };
+        // The colour behind a node, its translucent fills laid over the first opaque one.
+        const behind = (node) => {
+          const layers = [];
+          for (let n = node; n; n = n.parentElement) {
+            const [r, g, b, a = 1] = rgba(getComputedStyle(n).backgroundColor);
+            if (a > 0) layers.push([r, g, b, a]);
+            if (a >= 1) break;
+          }
+          let colour = [255, 255, 255];
+          for (const [r, g, b, a] of layers.reverse()) colour = colour.map((c, i) => c * (1 - a) + [r, g, b][i] * a);
+          return colour;
+        };
+        const out = [];
+        const changed = [...root.querySelectorAll('.tp-changed')].filter((el) => el.getClientRects().length);
+        for (const el of changed) {
+          const style = getComputedStyle(el);
+          const text = el.textContent.trim().slice(0, 30);
+          if (style.textDecorationLine.includes('underline')) out.push(`"${text}" is underlined, like a link`);
+          for (const child of el.querySelectorAll('*')) {
+            if (getComputedStyle(child).textDecorationLine.includes('underline')) out.push(`"${text}" is underlined, like a link`);
+          }
+          const bar = style.boxShadow.match(/rgba?\([^)]*\)/)?.[0];
+          if (!bar || !/inset/.test(style.boxShadow)) out.push(`"${text}": no bar (box-shadow ${style.boxShadow})`);
+          else {
+            const r = ratio(rgba(bar).slice(0, 3), behind(el));
+            if (r < 3) out.push(`"${text}": the bar at ${r.toFixed(2)}:1 (needs 3)`);
+          }
+          const t = ratio(rgba(style.color).slice(0, 3), behind(el));
+          if (t < 4.5) out.push(`"${text}": text at ${t.toFixed(2)}:1 on its tint (needs 4.5)`);
+        }
+        return { count: changed.length, out };
+      });
+      marked += found.count;
+      failures.push(...found.out.map((f) => `${theme} step ${n}: ${f}`));
+    }
+    if (theme === 'navy') {
+      await player.getByRole('slider', { name: 'Step' }).fill('10');
+      await player.screenshot({ path: join(shotsDir, 'player-navy-changed.png') });
+    }
+    failures.push(...problems.map((p) => `${theme}: ${p}`));
+    await close();
+  }
+  assert.ok(marked > 0, 'no step marks a change: the check proves nothing');
+  assert.deepEqual([...new Set(failures)], []);
+});
