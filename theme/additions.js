@@ -134,6 +134,17 @@
         box.addEventListener('scroll', () => markScrolling(box), { passive: true });
     }
     document.querySelectorAll('pre > code, .table-wrapper').forEach(watchWidth);
+    // A box's content can grow while the box keeps its size, which the
+    // ResizeObserver does not report: the book's fonts arrive after the
+    // first paint (font-display: optional) and are wider than the fallback,
+    // so a block that fitted at first may not once they are in. Look again
+    // when they have loaded, and when the page has.
+    const markAll = () => document.querySelectorAll('pre > code, .table-wrapper').forEach(markScrolling);
+    if (document.fonts) {
+        document.fonts.ready.then(markAll);
+        document.fonts.addEventListener('loadingdone', markAll);
+    }
+    window.addEventListener('load', markAll);
 
     // 5. Output wraps (additions.css) at spaces, and a word wider than the
     //    column is cut where it must. A long run without spaces, such as
