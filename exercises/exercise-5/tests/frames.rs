@@ -56,10 +56,10 @@ fn encode(payloads: &[&[u8]]) -> Vec<u8> {
     wire
 }
 
-/// `len` bytes that differ from frame to frame (`seed`), so a lost or
+/// `len` bytes that differ from frame to frame (`which`), so a lost or
 /// repeated piece shows.
-fn payload(seed: usize, len: usize) -> Vec<u8> {
-    (0..len).map(|i| ((i + seed * 7) % 251) as u8).collect()
+fn payload(which: usize, len: usize) -> Vec<u8> {
+    (0..len).map(|i| ((i + which * 7) % 251) as u8).collect()
 }
 
 /// A frame for messages: its length and first bytes.
