@@ -251,12 +251,27 @@ mod tests {
     }
 
     /// The record of the stubs is this repository's stubs: each has as many
-    /// `todo!()` as it says (and is called "not started").
+    /// `todo!()` as it says (and is called "not started"). In a handout
+    /// (no `solutions/`) the exercises are a student's work in progress,
+    /// so there the record is only checked to name every exercise.
     #[test]
     fn the_record_of_the_stubs_is_the_stubs() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let course = Course::find(&root).unwrap();
         assert!(!course.stubs.is_empty(), "{STUBS} is missing or empty");
+        if !root.join("solutions").is_dir() {
+            for exercise in &course.exercises {
+                assert!(
+                    course
+                        .stubs
+                        .iter()
+                        .any(|(name, count)| *name == exercise.name && *count > 0),
+                    "{STUBS} has no count for {}",
+                    exercise.name
+                );
+            }
+            return;
+        }
         for exercise in &course.exercises {
             let todos = exercise.todos().unwrap();
             let recorded = course.stubs.iter().find(|(name, _)| *name == exercise.name);
